@@ -1,0 +1,113 @@
+package org.lrpaudit.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.lrpaudit.backend.NativeBackend;
+import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.lrp.Explanation;
+import org.lrpaudit.lrp.LayerTable;
+import org.lrpaudit.lrp.LrpEngine;
+import org.lrpaudit.model.ModelFormatException;
+import org.lrpaudit.render.Heatmaps;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Command line: {@code describe} prints the layer table with each layer's rule; {@code explain} explains one
+ * image. Errors are reported as one line naming the problem and exit with status 2.
+ */
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            out.println(help());
+            return args.length == 0 ? 2 : 0;
+        }
+        String command = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (command) {
+                case "describe" -> describe(Settings.parse(rest), out);
+                case "explain" -> explain(Settings.parse(rest), out);
+                default -> throw new IllegalArgumentException("unknown command '" + command + "'\n" + help());
+            }
+            return 0;
+        } catch (IllegalArgumentException | ModelFormatException e) {
+            err.println("lrp-audit: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String help() {
+        return """
+                usage: lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta]
+                       lrp-audit explain  --model M.onnx --image FILE [--heatmap OUT.png] [options]
+                """ + Settings.usage();
+    }
+
+    static void describe(Settings s, PrintStream out) {
+        ExplainSetup setup = ExplainSetup.from(s);
+        out.print(LayerTable.render(setup.network(), setup.composite()));
+        out.println("preprocessing: " + setup.preprocessing());
+    }
+
+    static void explain(Settings s, PrintStream out) {
+        ExplainSetup setup = ExplainSetup.from(s);
+        Path image = Path.of(s.require(Key.IMAGE));
+        float[] x;
+        try {
+            byte[] bytes = Files.readAllBytes(image);
+            x = setup.preprocessing().apply(new ImageDecoder(s.longValue(Key.MAX_PIXELS, ImageDecoder.DEFAULT_MAX_PIXELS)).decode(bytes));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read image " + image + ": " + e.getMessage());
+        } catch (ImageDecoder.BadImageException e) {
+            throw new IllegalArgumentException(image + ": " + e.getMessage());
+        }
+        long[] shape = setup.preprocessing().shape();
+        LrpEngine engine = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds());
+        int target = setup.target().kind() == Target.Kind.LABEL ? fail("--target label needs a dataset with labels; use the job")
+                : setup.target().resolve(null);
+        Explanation e = engine.explain(Nd4j.create(x, new long[] {1, shape[0], shape[1], shape[2]}, DataType.FLOAT),
+                new int[] {target}, false);
+        float[] logits = e.logits(0);
+        double[] p = softmax(logits);
+        int predicted = e.predicted(0);
+        float[] heatmap = e.heatmap(0);
+        double pos = 0, neg = 0;
+        for (float v : heatmap) { if (v > 0) pos += v; else neg += v; }
+        out.printf("image      %s%n", image);
+        out.printf("native     %s%n", NativeBackend.ensureLoaded().describe());
+        out.printf("rules      %s%n", setup.composite());
+        out.printf("predicted  %d %s (p = %.4f)%n", predicted, setup.classNames().get(predicted), p[predicted]);
+        out.printf("target     %d %s, logit %.4f%n", e.target(0), setup.classNames().get(e.target(0)), e.targetLogit(0));
+        out.printf("relevance  sum %.4f (%.1f%% of the logit absorbed by biases/epsilon), positive %.4f, negative %.4f%n",
+                e.relevanceSum(0), 100 * e.absorbedShare(0), pos, neg);
+        if (s.has(Key.HEATMAP)) {
+            Path png = Path.of(s.get(Key.HEATMAP));
+            try {
+                Heatmaps.writePng(heatmap, (int) shape[1], (int) shape[2], png);
+            } catch (java.io.IOException ex) {
+                throw new IllegalArgumentException("cannot write heatmap " + png + ": " + ex.getMessage());
+            }
+            out.printf("heatmap    %s (red: evidence for the target, blue: against)%n", png);
+        }
+    }
+
+    private static int fail(String message) { throw new IllegalArgumentException(message); }
+
+    static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : logits) max = Math.max(max, v);
+        double[] p = new double[logits.length];
+        for (int i = 0; i < p.length; i++) sum += p[i] = Math.exp(logits[i] - max);
+        for (int i = 0; i < p.length; i++) p[i] /= sum;
+        return p;
+    }
+}

@@ -1,0 +1,168 @@
+package org.lrpaudit.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * The job's settings in one place: every key with its documentation, read from a configuration file
+ * ({@code --config FILE}, Java properties syntax, keys as the flags without dashes) and the command line, which wins.
+ * An unknown key or flag is an error that lists the known ones.
+ */
+public final class Settings {
+
+    public enum Key {
+        MODEL("model", "PATH.onnx", "the image classifier to explain"),
+        INPUT("input", "PATH", "images: a folder tree (label = parent folder), IDX files, or a Parquet table"),
+        OUTPUT("output", "DIR", "where the audit is written"),
+        CONFIG("config", "FILE", "a properties file with any of these keys (the command line wins)"),
+        RULES("rules", "SPEC", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero"),
+        PRESET("preset", "NAME", "tutorial (default), epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1"),
+        MAXPOOL("maxpool", "avg|wta", "relevance through max pooling: as average pooling (default) or winner-take-all"),
+        TARGET("target", "predicted|label|INDEX", "the class to explain (default predicted)"),
+        BATCH_SIZE("batch-size", "N", "images per engine call (default 32)"),
+        OVERWRITE("overwrite", null, "replace an existing output"),
+        COLOR("color", "gray|rgb", "colour mode (default: from the model's input channels)"),
+        SIZE("size", "HxW", "input size (default: the model's)"),
+        RESIZE("resize", "N", "resize the shorter side to N before the centre crop (default: resize straight to the size)"),
+        MEAN("mean", "a,b,c", "per-channel mean after scaling pixels to [0,1] (default 0)"),
+        STD("std", "a,b,c", "per-channel std (default 1)"),
+        CLASSES("classes", "FILE|a,b,c", "class names in output order (a file has one per line)"),
+        MAX_PIXELS("max-pixels", "N", "refuse images whose header claims more pixels (default 100000000)"),
+        IMAGE("image", "FILE", "explain: the image to explain"),
+        HEATMAP("heatmap", "FILE.png", "explain: where to write the heatmap (default: beside nothing, not written)");
+
+        public final String name, value, help;
+
+        Key(String name, String value, String help) {
+            this.name = name;
+            this.value = value;
+            this.help = help;
+        }
+
+        boolean isFlag() { return value == null; }
+
+        static Key of(String name) {
+            for (Key k : values()) if (k.name.equals(name)) return k;
+            return null;
+        }
+    }
+
+    private final Map<Key, String> values;
+
+    private Settings(Map<Key, String> values) { this.values = values; }
+
+    /** Parses {@code --key value} and {@code --flag} arguments; a {@code --config FILE} is read first. */
+    public static Settings parse(String[] args) {
+        Map<Key, String> cli = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'. " + usage());
+            String name = a.substring(2);
+            String inline = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) { inline = name.substring(eq + 1); name = name.substring(0, eq); }
+            Key key = Key.of(name);
+            if (key == null) throw new IllegalArgumentException("unknown option --" + name + ". " + usage());
+            if (key.isFlag()) { cli.put(key, "true"); continue; }
+            String v = inline;
+            if (v == null) {
+                if (i + 1 >= args.length) throw new IllegalArgumentException("--" + name + " needs a value " + key.value);
+                v = args[++i];
+            }
+            cli.put(key, v);
+        }
+        Map<Key, String> merged = new LinkedHashMap<>();
+        if (cli.containsKey(Key.CONFIG)) merged.putAll(readConfig(Path.of(cli.get(Key.CONFIG))));
+        merged.putAll(cli);
+        if (merged.containsKey(Key.RULES) && merged.containsKey(Key.PRESET)) {
+            throw new IllegalArgumentException("give either --rules or --preset, not both");
+        }
+        return new Settings(merged);
+    }
+
+    static Map<Key, String> readConfig(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<Key, String> out = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            Key key = Key.of(name.trim());
+            if (key == null || key == Key.CONFIG) {
+                throw new IllegalArgumentException("unknown key '" + name + "' in config file " + file + ". Known keys: "
+                        + Arrays.stream(Key.values()).filter(k -> k != Key.CONFIG).map(k -> k.name).collect(Collectors.joining(", ")));
+            }
+            out.put(key, p.getProperty(name).trim());
+        }
+        return out;
+    }
+
+    public static String usage() {
+        return "Options:\n" + Arrays.stream(Key.values())
+                .map(k -> String.format("  --%-12s %-22s %s", k.name, k.value == null ? "" : k.value, k.help))
+                .collect(Collectors.joining("\n"));
+    }
+
+    public boolean has(Key key) { return values.containsKey(key); }
+
+    public String get(Key key) { return values.get(key); }
+
+    public String get(Key key, String dflt) { return values.getOrDefault(key, dflt); }
+
+    public String require(Key key) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) throw new IllegalArgumentException("--" + key.name + " " + key.value + " is required (" + key.help + ")");
+        return v;
+    }
+
+    public boolean flag(Key key) { return Boolean.parseBoolean(values.getOrDefault(key, "false")); }
+
+    public int intValue(Key key, int dflt) {
+        String v = values.get(key);
+        if (v == null) return dflt;
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key.name + " needs a whole number, got '" + v + "'");
+        }
+    }
+
+    public long longValue(Key key, long dflt) {
+        String v = values.get(key);
+        if (v == null) return dflt;
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key.name + " needs a whole number, got '" + v + "'");
+        }
+    }
+
+    public double[] doubles(Key key, double[] dflt) {
+        String v = values.get(key);
+        if (v == null) return dflt;
+        try {
+            return Arrays.stream(v.split(",")).mapToDouble(s -> Double.parseDouble(s.trim())).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key.name + " needs comma-separated numbers, got '" + v + "'");
+        }
+    }
+
+    /** The effective settings, for logs and the manifest. */
+    public Map<String, String> asMap() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k.name, v));
+        return out;
+    }
+
+    @Override public String toString() { return asMap().toString().toLowerCase(Locale.ROOT); }
+}

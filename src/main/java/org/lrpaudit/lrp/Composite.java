@@ -1,0 +1,177 @@
+package org.lrpaudit.lrp;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.lrpaudit.model.Conv2d;
+import org.lrpaudit.model.Dense;
+import org.lrpaudit.model.Layer;
+import org.lrpaudit.model.MaxPool2d;
+import org.lrpaudit.model.Network;
+
+/**
+ * Which rule each layer of a network gets: a rule for every conv/dense layer and a mode for every max-pool
+ * layer, by index in the describe table. Built from a rule spec ({@link #parse}) or a named preset
+ * ({@link Presets}); a parametric layer that nothing names gets LRP-0.
+ */
+public final class Composite implements Serializable {
+
+    private final String source;
+    private final Rule[] rules;            // per layer; null for layers without weights
+    private final MaxPoolMode[] poolModes; // per layer; null for layers that are not max pooling
+
+    private Composite(String source, Rule[] rules, MaxPoolMode[] poolModes) {
+        this.source = source;
+        this.rules = rules;
+        this.poolModes = poolModes;
+    }
+
+    /** A composite with every parametric layer on {@code rule} and max pooling in {@code poolMode}. */
+    public static Composite uniform(Network net, Rule rule, MaxPoolMode poolMode) {
+        Builder b = new Builder(net, "0-:" + rule.spec());
+        for (int i = 0; i < net.size(); i++) if (net.layer(i).isParametric()) b.rules[i] = rule;
+        b.defaultPool(poolMode);
+        return b.build();
+    }
+
+    public static final String SPEC_SYNTAX = "RANGE:RULE;RANGE:RULE... with RANGE = i, i-j or i- (indices of the describe table), "
+            + "e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero. Max-pool layers take avg or wta.";
+
+    /** Parses a rule spec such as {@code 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero}. */
+    public static Composite parse(String spec, Network net, MaxPoolMode defaultPoolMode) {
+        Builder b = new Builder(net, spec.trim());
+        String[] terms = spec.split(";");
+        for (String raw : terms) {
+            String term = raw.trim();
+            if (term.isEmpty()) continue;
+            int colon = term.indexOf(':');
+            if (colon < 0) throw specError(spec, "'" + term + "' has no ':'");
+            int[] range = range(spec, term.substring(0, colon).trim(), net.size());
+            String ruleText = term.substring(colon + 1).trim();
+            boolean poolRule = ruleText.equalsIgnoreCase("avg") || ruleText.equalsIgnoreCase("wta");
+            Rule rule = null;
+            MaxPoolMode mode = null;
+            try {
+                if (poolRule) mode = MaxPoolMode.parse(ruleText);
+                else rule = Rule.parse(ruleText);
+            } catch (IllegalArgumentException e) {
+                throw specError(spec, e.getMessage());
+            }
+            int matched = 0;
+            for (int i = range[0]; i <= range[1]; i++) {
+                Layer layer = net.layer(i);
+                if (poolRule && layer instanceof MaxPool2d) { b.poolModes[i] = mode; matched++; }
+                if (!poolRule && layer.isParametric()) { b.rules[i] = rule; matched++; }
+            }
+            if (matched == 0) {
+                throw specError(spec, "'" + term + "' names no " + (poolRule ? "max-pool" : "conv or dense")
+                        + " layer (layers " + range[0] + "-" + range[1] + " are " + types(net, range) + ")");
+            }
+        }
+        for (int i = 0; i < net.size(); i++) if (net.layer(i).isParametric() && b.rules[i] == null) b.rules[i] = new Rule.Zero();
+        b.defaultPool(defaultPoolMode);
+        return b.build();
+    }
+
+    private static int[] range(String spec, String text, int size) {
+        int lo, hi;
+        try {
+            int dash = text.indexOf('-');
+            if (dash < 0) { lo = hi = Integer.parseInt(text); }
+            else {
+                lo = Integer.parseInt(text.substring(0, dash).trim());
+                String end = text.substring(dash + 1).trim();
+                hi = end.isEmpty() ? size - 1 : Integer.parseInt(end);
+            }
+        } catch (NumberFormatException e) {
+            throw specError(spec, "'" + text + "' is not an index range (i, i-j or i-)");
+        }
+        if (lo < 0 || hi < lo || lo >= size || hi >= size) {
+            throw specError(spec, "range '" + text + "' is outside the network's layers 0-" + (size - 1) + " (see describe)");
+        }
+        return new int[] {lo, hi};
+    }
+
+    private static String types(Network net, int[] range) {
+        List<String> t = new ArrayList<>();
+        for (int i = range[0]; i <= range[1]; i++) t.add(net.layer(i).type());
+        return String.join(",", t);
+    }
+
+    private static IllegalArgumentException specError(String spec, String problem) {
+        return new IllegalArgumentException("invalid rule spec '" + spec + "': " + problem + ". Syntax: " + SPEC_SYNTAX
+                + " Rules: " + Rule.SYNTAX);
+    }
+
+    /** Where the composite came from: the spec text or "preset NAME". */
+    public String source() { return source; }
+
+    public Rule rule(int layer) { return rules[layer]; }
+
+    public MaxPoolMode poolMode(int layer) { return poolModes[layer]; }
+
+    public int size() { return rules.length; }
+
+    /** The rule spec that reproduces this composite exactly, layer by layer (recorded in manifests). */
+    public String canonicalSpec() {
+        List<String> terms = new ArrayList<>();
+        for (int i = 0; i < rules.length; i++) {
+            if (rules[i] != null) terms.add(i + ":" + rules[i].spec());
+            if (poolModes[i] != null) terms.add(i + ":" + poolModes[i].spec());
+        }
+        return String.join(";", terms);
+    }
+
+    /** What layer i does with relevance, as shown in the describe table. */
+    public String describe(int i, Layer layer) {
+        if (rules[i] != null) return rules[i].spec();
+        if (poolModes[i] != null) return poolModes[i] == MaxPoolMode.AVG ? "avg (max as average)" : "wta (winner takes all)";
+        return switch (layer.type()) {
+            case "relu" -> "pass";
+            case "flatten" -> "reshape";
+            case "avgpool", "globalavgpool" -> "z-rule";
+            default -> "-";
+        };
+    }
+
+    @Override public String toString() { return source + " = " + canonicalSpec(); }
+
+    /** Mutable assembly used by parsing and presets. */
+    static final class Builder {
+        final Network net;
+        final String source;
+        final Rule[] rules;
+        final MaxPoolMode[] poolModes;
+
+        Builder(Network net, String source) {
+            this.net = net;
+            this.source = source;
+            this.rules = new Rule[net.size()];
+            this.poolModes = new MaxPoolMode[net.size()];
+        }
+
+        void defaultPool(MaxPoolMode mode) {
+            for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof MaxPool2d && poolModes[i] == null) poolModes[i] = mode;
+        }
+
+        List<Integer> indicesOf(Class<? extends Layer> type) {
+            List<Integer> out = new ArrayList<>();
+            for (int i = 0; i < net.size(); i++) if (type.isInstance(net.layer(i))) out.add(i);
+            return out;
+        }
+
+        int firstParametric() {
+            for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof Conv2d || net.layer(i) instanceof Dense) return i;
+            throw new IllegalArgumentException("network has no conv or dense layer");
+        }
+
+        Composite build() { return new Composite(source, rules.clone(), poolModes.clone()); }
+    }
+
+    @Override public boolean equals(Object o) {
+        return o instanceof Composite c && Arrays.equals(rules, c.rules) && Arrays.equals(poolModes, c.poolModes);
+    }
+
+    @Override public int hashCode() { return 31 * Arrays.hashCode(rules) + Arrays.hashCode(poolModes); }
+}

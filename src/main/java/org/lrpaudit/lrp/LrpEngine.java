@@ -1,0 +1,153 @@
+package org.lrpaudit.lrp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.lrpaudit.backend.NativeBackend;
+import org.lrpaudit.model.Flatten;
+import org.lrpaudit.model.Layer;
+import org.lrpaudit.model.Network;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * Explains a batch of images with LRP: a forward pass keeping every activation, the target's logit as the
+ * initial relevance, then each layer's rule from the top down (LRP.md §1). Built once per network and composite;
+ * immutable and safe to share between threads (executor tasks).
+ */
+public final class LrpEngine {
+
+    private final Network network;
+    private final Composite composite;
+    private final List<PreparedLayer> layers;
+    private final long[] inputShape;
+
+    /**
+     * @param bounds the input bounds for z^B layers whose rule does not give its own ({@code zb}); may be null
+     *               when no layer uses them
+     */
+    public LrpEngine(Network network, Composite composite, InputBounds bounds) {
+        if (composite.size() != network.size()) {
+            throw new IllegalArgumentException("composite has " + composite.size() + " layers, network " + network.size());
+        }
+        NativeBackend.ensureLoaded();
+        this.network = network;
+        this.composite = composite;
+        this.inputShape = network.inputShape();
+        List<long[]> shapes = network.shapes();
+        List<PreparedLayer> prepared = new ArrayList<>();
+        for (int i = 0; i < network.size(); i++) {
+            Rule rule = composite.rule(i);
+            RulePropagator.BoxBounds box = rule instanceof Rule.ZBox z ? boxBounds(i, z, shapes.get(i), bounds) : null;
+            prepared.add(PreparedLayer.of(network.layer(i), shapes.get(i), rule, composite.poolMode(i), box));
+        }
+        this.layers = List.copyOf(prepared);
+    }
+
+    public Network network() { return network; }
+
+    public Composite composite() { return composite; }
+
+    /** Logits [N, classes] for a batch [N, C, H, W]. */
+    public INDArray logits(INDArray x) {
+        INDArray a = checkInput(x);
+        for (PreparedLayer layer : layers) a = layer.forward(a);
+        return a;
+    }
+
+    /** Explains each image's predicted class. */
+    public Explanation explain(INDArray x) { return explain(x, null, false); }
+
+    /**
+     * @param x         batch [N, C, H, W], float32, preprocessed as the model expects
+     * @param targets   class to explain per image; null, or a negative entry, means the predicted class
+     * @param layerSums whether to record Σ relevance at every layer
+     */
+    public Explanation explain(INDArray x, int[] targets, boolean layerSums) {
+        INDArray input = checkInput(x);
+        int n = (int) input.size(0);
+        if (targets != null && targets.length != n) {
+            throw new IllegalArgumentException(targets.length + " targets for a batch of " + n);
+        }
+        INDArray[] acts = new INDArray[layers.size() + 1];
+        acts[0] = input;
+        for (int l = 0; l < layers.size(); l++) acts[l + 1] = layers.get(l).forward(acts[l]);
+        INDArray logits = acts[layers.size()];
+        int classes = (int) logits.size(1);
+
+        int[] chosen = new int[n];
+        INDArray r = Nd4j.zeros(DataType.FLOAT, n, classes);
+        for (int i = 0; i < n; i++) {
+            int t = targets == null || targets[i] < 0 ? logits.getRow(i).argMax().getInt(0) : targets[i];
+            if (t >= classes) throw new IllegalArgumentException("target class " + t + " does not exist; the model has " + classes);
+            chosen[i] = t;
+            r.putScalar(i, t, logits.getFloat(i, t));
+        }
+        double[][] sums = layerSums ? new double[n][layers.size() + 1] : null;
+        if (sums != null) record(sums, layers.size(), r);
+        for (int l = layers.size() - 1; l >= 0; l--) {
+            r = layers.get(l).relevance(acts[l], acts[l + 1], r);
+            acts[l + 1] = null; // release activations as soon as they are used
+            if (sums != null) record(sums, l, r);
+        }
+        // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.
+        if (BooleanIndexing.or(r, Conditions.isNan()) || BooleanIndexing.or(r, Conditions.isInfinite())) {
+            throw new IllegalStateException("LRP produced NaN/Inf with " + composite + " on " + network.name());
+        }
+        return new Explanation(r, logits, chosen, sums);
+    }
+
+    private static void record(double[][] sums, int layer, INDArray r) {
+        INDArray s = r.reshape(r.size(0), r.length() / r.size(0)).sum(1);
+        for (int i = 0; i < sums.length; i++) sums[i][layer] = s.getDouble(i);
+    }
+
+    private INDArray checkInput(INDArray x) {
+        long[] s = x.shape();
+        if (s.length != 4 || s[1] != inputShape[0] || s[2] != inputShape[1] || s[3] != inputShape[2]) {
+            throw new IllegalArgumentException("input batch of shape " + Arrays.toString(s) + " does not fit " + network.name()
+                    + ", which takes [N, " + inputShape[0] + ", " + inputShape[1] + ", " + inputShape[2]
+                    + "]; set the preprocessing (--color, --size) to match the model");
+        }
+        if (BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite())) {
+            throw new IllegalArgumentException("input batch contains NaN or Inf values");
+        }
+        return x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+    }
+
+    /**
+     * z^B bounds shaped like one image at layer i's input. Bounds from the preprocessing exist only at the pixels,
+     * so a {@code zb} without explicit values is allowed only where nothing but reshaping precedes the layer.
+     */
+    private RulePropagator.BoxBounds boxBounds(int i, Rule.ZBox rule, long[] shape, InputBounds bounds) {
+        long[] batchShape = new long[shape.length + 1];
+        batchShape[0] = 1;
+        System.arraycopy(shape, 0, batchShape, 1, shape.length);
+        if (rule.low() != null) {
+            return new RulePropagator.BoxBounds(Nd4j.valueArrayOf(batchShape, rule.low().floatValue()),
+                    Nd4j.valueArrayOf(batchShape, rule.high().floatValue()));
+        }
+        for (int k = 0; k < i; k++) {
+            Layer before = network.layer(k);
+            if (!(before instanceof Flatten)) {
+                throw new IllegalArgumentException("layer " + i + " uses zb with bounds from the preprocessing, but only the input "
+                        + "layer sees pixels (layer " + k + " '" + before.name() + "' comes first); give explicit bounds zb=LOW,HIGH");
+            }
+        }
+        if (bounds == null) throw new IllegalArgumentException("layer " + i + " uses zb but no input bounds were given (--mean/--std)");
+        int c = (int) inputShape[0];
+        if (bounds.channels() != c) {
+            throw new IllegalArgumentException("input bounds have " + bounds.channels() + " channels, the model takes " + c);
+        }
+        long plane = inputShape[1] * inputShape[2];
+        float[] lo = new float[(int) (c * plane)], hi = new float[lo.length];
+        for (int ch = 0; ch < c; ch++) {
+            Arrays.fill(lo, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.low()[ch]);
+            Arrays.fill(hi, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.high()[ch]);
+        }
+        return new RulePropagator.BoxBounds(Nd4j.create(lo, batchShape, DataType.FLOAT), Nd4j.create(hi, batchShape, DataType.FLOAT));
+    }
+}

@@ -1,0 +1,152 @@
+package org.lrpaudit.lrp;
+
+import org.lrpaudit.model.AvgPool2d;
+import org.lrpaudit.model.Conv2d;
+import org.lrpaudit.model.Dense;
+import org.lrpaudit.model.Flatten;
+import org.lrpaudit.model.GlobalAvgPool;
+import org.lrpaudit.model.Layer;
+import org.lrpaudit.model.MaxPool2d;
+import org.lrpaudit.model.PoolWindow;
+import org.lrpaudit.model.Relu;
+import org.lrpaudit.model.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A layer turned into ND4J arrays, with its LRP rule bound: the engine's unit of work. Immutable and shared by
+ * threads; all per-call state lives in the arrays passed in.
+ */
+abstract class PreparedLayer {
+
+    /** Forward pass for a batch. */
+    abstract INDArray forward(INDArray a);
+
+    /** Relevance at the layer's input, given its input a, its output z and the relevance r at its output. */
+    abstract INDArray relevance(INDArray a, INDArray z, INDArray r);
+
+    static PreparedLayer of(Layer layer, long[] inputShape, Rule rule, MaxPoolMode poolMode, RulePropagator.BoxBounds bounds) {
+        if (layer instanceof Conv2d c) return new Linear(LinearOp.of(c, inputShape), c.weight(), c.bias(), rule, bounds);
+        if (layer instanceof Dense d) return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds);
+        if (layer instanceof Relu) return new ReluLayer();
+        if (layer instanceof Flatten) return new FlattenLayer(inputShape);
+        if (layer instanceof MaxPool2d m) return new MaxPool(m.window(), poolMode);
+        if (layer instanceof AvgPool2d p) return new AvgPool(p.window(), p.countIncludePad());
+        if (layer instanceof GlobalAvgPool) return new GlobalAvg();
+        throw new IllegalArgumentException("no engine support for layer " + layer.name() + " (" + layer.type() + ")");
+    }
+
+    static INDArray array(Tensor t) {
+        return Nd4j.create(t.data(), t.shape(), DataType.FLOAT);
+    }
+
+    /** Conv or dense with its rule. */
+    private static final class Linear extends PreparedLayer {
+        private final LinearOp op;
+        private final INDArray w, b;
+        private final RulePropagator rule;
+
+        Linear(LinearOp op, Tensor weight, Tensor bias, Rule rule, RulePropagator.BoxBounds bounds) {
+            this.op = op;
+            INDArray modelLayout = array(weight);
+            this.w = op.weights(modelLayout);
+            this.b = array(bias);
+            this.rule = RulePropagator.of(rule, op, modelLayout, b, bounds);
+        }
+
+        @Override INDArray forward(INDArray a) { return op.forward(a, w, b); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return rule.relevance(a, z, r); }
+    }
+
+    private static final class ReluLayer extends PreparedLayer {
+        @Override INDArray forward(INDArray a) { return Transforms.relu(a, true); }
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
+    }
+
+    private static final class FlattenLayer extends PreparedLayer {
+        private final long[] inputShape;
+
+        FlattenLayer(long[] inputShape) { this.inputShape = inputShape.clone(); }
+
+        @Override INDArray forward(INDArray a) { return a.reshape('c', a.size(0), a.length() / a.size(0)); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            long[] shape = new long[inputShape.length + 1];
+            shape[0] = r.size(0);
+            System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+            return r.reshape('c', shape);
+        }
+    }
+
+    /** Sliding-window pooling through libnd4j's pooling ops (NCHW, symmetric padding). */
+    private abstract static class Pool extends PreparedLayer {
+        final int[] args;
+
+        Pool(PoolWindow window, int divisorMode) {
+            if (!window.symmetricPadding()) {
+                throw new IllegalArgumentException("asymmetric pooling padding " + window + " is not supported");
+            }
+            int[] k = window.kernel(), s = window.stride(), p = window.pads();
+            args = new int[] {k[0], k[1], s[0], s[1], p[0], p[1], 1, 1, 0, divisorMode, 0};
+        }
+
+        INDArray pool(String op, INDArray a) {
+            long[] in = a.shape();
+            long oh = (in[2] + 2L * args[4] - args[0]) / args[2] + 1, ow = (in[3] + 2L * args[5] - args[1]) / args[3] + 1;
+            INDArray out = Nd4j.create(DataType.FLOAT, in[0], in[1], oh, ow);
+            Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a).addOutputs(out).addIntegerArguments(args).build());
+            return out;
+        }
+
+        INDArray poolBackward(String op, INDArray a, INDArray gradOut) {
+            INDArray out = Nd4j.create(DataType.FLOAT, a.shape());
+            Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a, gradOut).addOutputs(out).addIntegerArguments(args).build());
+            return out;
+        }
+
+        /** z-rule through an average: R_in = a ⊙ avgpoolᵀ(R / avgpool(a)). */
+        INDArray averageRelevance(INDArray a, INDArray z, INDArray r) {
+            INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
+            return a.mul(poolBackward("avgpool2d_bp", a, s));
+        }
+    }
+
+    private static final class MaxPool extends Pool {
+        private final MaxPoolMode mode;
+
+        MaxPool(PoolWindow window, MaxPoolMode mode) {
+            super(window, 1);
+            this.mode = mode;
+        }
+
+        @Override INDArray forward(INDArray a) { return pool("maxpool2d", a); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            if (mode == MaxPoolMode.WTA) return poolBackward("maxpool2d_bp", a, r);
+            return averageRelevance(a, pool("avgpool2d", a), r); // the forward kept the max; LRP sees an average
+        }
+    }
+
+    private static final class AvgPool extends Pool {
+        AvgPool(PoolWindow window, boolean countIncludePad) { super(window, countIncludePad ? 1 : 0); }
+
+        @Override INDArray forward(INDArray a) { return pool("avgpool2d", a); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return averageRelevance(a, z, r); }
+    }
+
+    private static final class GlobalAvg extends PreparedLayer {
+        @Override INDArray forward(INDArray a) {
+            return a.mean(2, 3).reshape(a.size(0), a.size(1), 1, 1);
+        }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            INDArray s = Stabilised.divide(r, z, Rule.STABILISER).divi(a.size(2) * a.size(3));
+            return a.mul(s); // s [N, C, 1, 1] broadcasts over H, W
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.lrpaudit.lrp;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * One rule bound to one conv/dense layer: ρ-transformed weights are computed once here, and
+ * {@link #relevance} runs the four steps z = ε + ρ(layer)(a), s = R/z, c = ρ(layer)ᵀ(s), R_in = a ⊙ c.
+ */
+abstract class RulePropagator {
+
+    /**
+     * @param a the layer's input batch
+     * @param z the layer's forward output W(a) + b (reused where ρ is the identity)
+     * @param r relevance at the layer's output
+     */
+    abstract INDArray relevance(INDArray a, INDArray z, INDArray r);
+
+    /** @param w, b the layer's weights in the model's layout; ρ is applied there, then {@link LinearOp#weights}. */
+    static RulePropagator of(Rule rule, LinearOp op, INDArray w, INDArray b, BoxBounds bounds) {
+        if (rule instanceof Rule.Zero) return new Identity(op, op.weights(w), Rule.STABILISER, 0);
+        if (rule instanceof Rule.EpsilonAbs e) return new Identity(op, op.weights(w), e.epsilon(), 0);
+        if (rule instanceof Rule.Epsilon e) return new Identity(op, op.weights(w), 0, e.k());
+        if (rule instanceof Rule.Gamma g) {
+            return new Gamma(op, op.weights(w.add(Transforms.relu(w, true).muli(g.gamma()))), b.add(Transforms.relu(b, true).muli(g.gamma())));
+        }
+        if (rule instanceof Rule.AlphaBeta ab) return new AlphaBeta(op, w, b, ab.alpha(), ab.beta());
+        if (rule instanceof Rule.Flat) return new InputFree(op, op.weights(Nd4j.onesLike(w)));
+        if (rule instanceof Rule.WSquare) return new InputFree(op, op.weights(w.mul(w)));
+        if (rule instanceof Rule.ZBox) return new ZBox(op, w, bounds);
+        throw new IllegalArgumentException("no propagator for rule " + rule.spec());
+    }
+
+    /** ρ = identity: LRP-0 (tiny stabiliser), LRP-ε absolute, or LRP-ε relative to each image's RMS(z). */
+    private static final class Identity extends RulePropagator {
+        private final LinearOp op;
+        private final INDArray w;
+        private final double absolute, relative;
+
+        Identity(LinearOp op, INDArray w, double absolute, double relative) {
+            this.op = op; this.w = w; this.absolute = absolute; this.relative = relative;
+        }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            INDArray s = relative > 0
+                    ? Stabilised.divide(r, z, Stabilised.rmsPerImage(z).muli(relative))
+                    : Stabilised.divide(r, z, absolute);
+            return a.mul(op.transpose(s, w, a.size(0)));
+        }
+    }
+
+    /** LRP-γ: a fresh forward pass with ρ(W) = W + γW⁺ and ρ(b) = b + γb⁺. */
+    private static final class Gamma extends RulePropagator {
+        private final LinearOp op;
+        private final INDArray w, b;
+
+        Gamma(LinearOp op, INDArray w, INDArray b) { this.op = op; this.w = w; this.b = b; }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            INDArray s = Stabilised.divide(r, op.forward(a, w, b), Rule.STABILISER);
+            return a.mul(op.transpose(s, w, a.size(0)));
+        }
+    }
+
+    /**
+     * LRP-αβ: positive contributions (W⁺a⁺ + W⁻a⁻ + b⁺) and negative ones (W⁻a⁺ + W⁺a⁻ + b⁻) are normalised
+     * separately and combined as α·R⁺ − β·R⁻. The a⁻ terms vanish after a ReLU and are skipped then.
+     */
+    private static final class AlphaBeta extends RulePropagator {
+        private final LinearOp op;
+        private final INDArray wPos, wNeg, bPos, bNeg;
+        private final double alpha, beta;
+
+        AlphaBeta(LinearOp op, INDArray w, INDArray b, double alpha, double beta) {
+            this.op = op;
+            INDArray pos = Transforms.relu(w, true);
+            this.wPos = op.weights(pos);
+            this.wNeg = op.weights(w.sub(pos));
+            this.bPos = Transforms.relu(b, true);
+            this.bNeg = b.sub(bPos);
+            this.alpha = alpha;
+            this.beta = beta;
+        }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            INDArray aPos = Transforms.relu(a, true);
+            INDArray aNeg = a.minNumber().doubleValue() < 0 ? a.sub(aPos) : null;
+            INDArray out = part(aPos, aNeg, wPos, wNeg, bPos, r).muli(alpha);
+            if (beta != 0) out.subi(part(aPos, aNeg, wNeg, wPos, bNeg, r).muli(beta));
+            return out;
+        }
+
+        /** Relevance of the contributions a⁺·w1 + a⁻·w2 + bias. */
+        private INDArray part(INDArray aPos, INDArray aNeg, INDArray w1, INDArray w2, INDArray bias, INDArray r) {
+            long n = aPos.size(0);
+            INDArray z = op.forward(aPos, w1, bias);
+            if (aNeg != null) z.addi(op.forward(aNeg, w2, null));
+            INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
+            INDArray out = aPos.mul(op.transpose(s, w1, n));
+            if (aNeg != null) out.addi(aNeg.mul(op.transpose(s, w2, n)));
+            return out;
+        }
+    }
+
+    /** Flat and w²: inputs replaced by ones, no bias; relevance spread by ρ(W) alone. */
+    private static final class InputFree extends RulePropagator {
+        private final LinearOp op;
+        private final INDArray w;
+
+        InputFree(LinearOp op, INDArray w) { this.op = op; this.w = w; }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            INDArray s = Stabilised.divide(r, op.forward(Nd4j.onesLike(a), w, null), Rule.STABILISER);
+            return op.transpose(s, w, a.size(0));
+        }
+    }
+
+    /**
+     * z^B: z = W(x) − W⁺(l) − W⁻(h) (biases cancel), R_in = x⊙Wᵀ(s) − l⊙W⁺ᵀ(s) − h⊙W⁻ᵀ(s). The bound terms are
+     * the same for every image, so W⁺(l) + W⁻(h) is computed once.
+     */
+    private static final class ZBox extends RulePropagator {
+        private final LinearOp op;
+        private final INDArray w, wPos, wNeg, low, high, boundTerm;
+
+        ZBox(LinearOp op, INDArray w, BoxBounds bounds) {
+            this.op = op;
+            INDArray pos = Transforms.relu(w, true);
+            this.w = op.weights(w);
+            this.wPos = op.weights(pos);
+            this.wNeg = op.weights(w.sub(pos));
+            this.low = bounds.low();
+            this.high = bounds.high();
+            this.boundTerm = op.forward(low, wPos, null).addi(op.forward(high, wNeg, null));
+        }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            long n = a.size(0);
+            INDArray zb = op.forward(a, w, null).subi(boundTerm);
+            INDArray s = Stabilised.divide(r, zb, Rule.STABILISER);
+            INDArray out = a.mul(op.transpose(s, w, n));
+            out.subi(op.transpose(s, wPos, n).muli(low));
+            out.subi(op.transpose(s, wNeg, n).muli(high));
+            return out;
+        }
+    }
+
+    /** The z^B bounds as arrays [1, ...] shaped like one image at the layer's input. */
+    record BoxBounds(INDArray low, INDArray high) {}
+}

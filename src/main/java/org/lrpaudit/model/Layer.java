@@ -1,0 +1,36 @@
+package org.lrpaudit.model;
+
+import java.io.Serializable;
+
+/**
+ * One layer of a canonical network: plain data (weights as {@link Tensor}s), no ND4J, no LRP.
+ * Shapes are per image, without the batch dimension: [C, H, W] for feature maps, [F] for vectors.
+ */
+public sealed interface Layer extends Serializable
+        permits Conv2d, Dense, Relu, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten {
+
+    /** The node name in the source model (for messages and the describe table). */
+    String name();
+
+    /** Short type name shown in the describe table, e.g. "conv", "dense", "relu". */
+    String type();
+
+    /** Output shape for a given input shape; throws {@link IllegalArgumentException} if they don't fit. */
+    long[] outputShape(long[] inputShape);
+
+    /** Layers with weights take an LRP rule; the others pass or reshape relevance. */
+    default boolean isParametric() { return false; }
+
+    default long parameterCount() { return 0; }
+
+    /** Spatial output size of a sliding window, with ONNX's floor semantics. */
+    static long windowOutput(long in, int kernel, int stride, int padBegin, int padEnd, int dilation) {
+        long effective = (long) dilation * (kernel - 1) + 1;
+        long span = in + padBegin + padEnd - effective;
+        if (span < 0) {
+            throw new IllegalArgumentException("window of " + effective + " does not fit input of " + in
+                    + " with padding " + padBegin + "+" + padEnd);
+        }
+        return span / stride + 1;
+    }
+}

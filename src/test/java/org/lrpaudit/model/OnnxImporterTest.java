@@ -1,0 +1,162 @@
+package org.lrpaudit.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import onnx.Onnx.ModelProto;
+import onnx.Onnx.StringStringEntryProto;
+import onnx.Onnx.TensorProto;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lrpaudit.Fixtures;
+import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.lrp.LrpEngine;
+import org.lrpaudit.lrp.MaxPoolMode;
+import org.lrpaudit.lrp.Rule;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+class OnnxImporterTest {
+    @TempDir Path tmp;
+
+    @Test
+    void cnnHasTheExpectedLayerTable() {
+        Network net = Fixtures.network("cnn");
+        List<String> types = net.layers().stream().map(Layer::type).toList();
+        assertEquals(List.of("conv", "relu", "maxpool", "conv", "relu", "maxpool", "flatten", "dense", "relu", "dense"), types);
+        assertArrayEquals(new long[] {1, 28, 28}, net.inputShape());
+        assertEquals(10, net.classCount());
+    }
+
+    @Test
+    void layerTablesMatchTheReferenceScript() {
+        for (String model : Fixtures.modelNames()) {
+            Network net = Fixtures.network(model);
+            var layers = Fixtures.model(model).get("layers");
+            assertEquals(layers.size(), net.size(), model);
+            for (int i = 0; i < net.size(); i++) assertEquals(layers.get(i).get("type").asText(), net.layer(i).type(), model + " layer " + i);
+        }
+    }
+
+    @Test
+    void batchNormIsFoldedAndSoftmaxStripped() {
+        Network net = Fixtures.network("cnn_bn");
+        assertTrue(net.notes().stream().anyMatch(n -> n.startsWith("BatchNormalization")), net.notes().toString());
+        assertTrue(net.notes().stream().anyMatch(n -> n.startsWith("Softmax") && n.contains("logits")), net.notes().toString());
+        assertTrue(net.layers().stream().noneMatch(l -> l.type().contains("batch")));
+    }
+
+    @Test
+    void matMulPlusAddBecomesOneDenseLayer() {
+        Network net = Fixtures.network("cnn_stride");
+        long dense = net.layers().stream().filter(l -> l instanceof Dense).count();
+        assertEquals(2, dense);
+    }
+
+    @Test
+    void constantNodesWithTypedFloatDataLoadTheSameWeights() {
+        Network a = Fixtures.network("cnn"), b = Fixtures.network("cnn_constnodes");
+        assertEquals(a.layers(), b.layers());
+    }
+
+    @Test
+    void truncatedFileIsAClearError() throws IOException {
+        byte[] bytes = Files.readAllBytes(Fixtures.modelPath("cnn"));
+        Path cut = tmp.resolve("cut.onnx");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxImporter.load(cut));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void notAModelIsAClearError() throws IOException {
+        Path junk = tmp.resolve("junk.onnx");
+        Files.writeString(junk, "this is not a model at all, just some text that protobuf will choke on");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxImporter.load(junk));
+        assertTrue(e.getMessage().contains("ONNX"), e.getMessage());
+        assertThrows(ModelFormatException.class, () -> OnnxImporter.load(tmp.resolve("missing.onnx")));
+    }
+
+    @Test
+    void unsupportedOpNamesTheNodeAndOpType() {
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Fixtures.network("unsupported_op"));
+        assertTrue(e.getMessage().contains("Tanh") && e.getMessage().contains("Supported:"), e.getMessage());
+    }
+
+    @Test
+    void branchingGraphIsRefusedWithTheReason() {
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Fixtures.network("branching"));
+        assertTrue(e.getMessage().contains("Branching"), e.getMessage());
+    }
+
+    /** A hostile initializer claiming 10^10 floats with no bytes behind them fails before any allocation. */
+    @Test
+    void absurdDimensionsAreRefusedBeforeAllocation() throws IOException {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.modelPath("cnn")));
+        var graph = model.getGraph().toBuilder();
+        TensorProto first = graph.getInitializer(0);
+        graph.setInitializer(0, first.toBuilder().clearDims().addDims(100_000).addDims(100_000).build());
+        ModelProto hostile = model.toBuilder().setGraph(graph).build();
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxImporter.fromProto(hostile, "hostile", null));
+        assertTrue(e.getMessage().contains(first.getName()), e.getMessage());
+
+        graph.setInitializer(0, first.toBuilder().clearDims().addDims(1L << 40).addDims(1L << 40).build());
+        ModelProto overflow = model.toBuilder().setGraph(graph).build();
+        e = assertThrows(ModelFormatException.class, () -> OnnxImporter.fromProto(overflow, "overflow", null));
+        assertTrue(e.getMessage().contains("impossible dimensions"), e.getMessage());
+    }
+
+    @Test
+    void missingWeightNamesTheNode() throws IOException {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.modelPath("cnn")));
+        var graph = model.getGraph().toBuilder();
+        String name = graph.getInitializer(0).getName();
+        graph.removeInitializer(0);
+        ModelProto broken = model.toBuilder().setGraph(graph).build();
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxImporter.fromProto(broken, "broken", null));
+        assertTrue(e.getMessage().contains("node '"), e.getMessage());
+    }
+
+    /** Weights as external data load from beside the model; a location that climbs out of the folder is refused. */
+    @Test
+    void externalDataIsReadOnlyFromTheModelsFolder() throws IOException {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.modelPath("cnn")));
+        var graph = model.getGraph().toBuilder();
+        TensorProto t = graph.getInitializer(0);
+        Path dir = Files.createDirectories(tmp.resolve("model"));
+        Files.write(dir.resolve("weights.bin"), t.getRawData().toByteArray());
+        graph.setInitializer(0, external(t, "weights.bin"));
+        Path file = dir.resolve("external.onnx");
+        Files.write(file, model.toBuilder().setGraph(graph).build().toByteArray());
+        assertEquals(Fixtures.network("cnn").layers(), OnnxImporter.load(file).layers());
+
+        Files.write(tmp.resolve("outside.bin"), t.getRawData().toByteArray());
+        graph.setInitializer(0, external(t, "../outside.bin"));
+        Files.write(file, model.toBuilder().setGraph(graph).build().toByteArray());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> OnnxImporter.load(file));
+        assertTrue(e.getMessage().contains("outside the model's folder"), e.getMessage());
+    }
+
+    private static TensorProto external(TensorProto t, String location) {
+        return t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0"))
+                .build();
+    }
+
+    @Test
+    void wrongInputShapeIsAClearError() {
+        Network net = Fixtures.network("cnn");
+        LrpEngine engine = new LrpEngine(net, Composite.uniform(net, new Rule.Zero(), MaxPoolMode.AVG), null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> engine.explain(Nd4j.zeros(DataType.FLOAT, 1, 3, 32, 32)));
+        assertTrue(e.getMessage().contains("[N, 1, 28, 28]"), e.getMessage());
+    }
+}
