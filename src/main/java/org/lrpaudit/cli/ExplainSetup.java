@@ -19,7 +19,7 @@ import org.lrpaudit.model.OnnxImporter;
  * Everything needed to explain images, resolved and validated from the settings on the driver: the model, the
  * rule of every layer, the preprocessing (which must produce the model's input shape), class names and target.
  */
-public record ExplainSetup(Path modelPath, Network network, Composite composite, Preprocessing preprocessing,
+public record ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing,
                            List<String> classNames, Target target) implements Serializable {
 
     public static ExplainSetup from(Settings s) {
@@ -34,8 +34,10 @@ public record ExplainSetup(Path modelPath, Network network, Composite composite,
         if (target.kind() == Target.Kind.INDEX && target.index() >= net.classCount()) {
             throw new IllegalArgumentException("--target " + target.index() + " is not a class of a model with " + net.classCount() + " classes");
         }
-        return new ExplainSetup(modelPath, net, composite, pre, classes, target);
+        return new ExplainSetup(modelPath.toString(), net, composite, pre, classes, target);
     }
+
+    public Path modelFile() { return Path.of(modelPath); }
 
     static Preprocessing preprocessing(Settings s, Network net) {
         long[] in = net.inputShape();

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.job.AuditJob;
+import org.lrpaudit.job.ClassSummary;
 import org.lrpaudit.lrp.Explanation;
 import org.lrpaudit.lrp.LayerTable;
 import org.lrpaudit.lrp.LrpEngine;
@@ -30,12 +32,14 @@ public final class Main {
             out.println(help());
             return args.length == 0 ? 2 : 0;
         }
-        String command = args[0];
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        boolean job = args[0].startsWith("--"); // no command: the audit job
+        String command = job ? "run" : args[0];
+        String[] rest = job ? args : Arrays.copyOfRange(args, 1, args.length);
         try {
             switch (command) {
                 case "describe" -> describe(Settings.parse(rest), out);
                 case "explain" -> explain(Settings.parse(rest), out);
+                case "run" -> audit(Settings.parse(rest), out);
                 default -> throw new IllegalArgumentException("unknown command '" + command + "'\n" + help());
             }
             return 0;
@@ -47,7 +51,8 @@ public final class Main {
 
     static String help() {
         return """
-                usage: lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta]
+                usage: lrp-audit [run] --model M.onnx --input PATH --output DIR [options]   (the Spark job)
+                       lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta]
                        lrp-audit explain  --model M.onnx --image FILE [--heatmap OUT.png] [options]
                 """ + Settings.usage();
     }
@@ -76,8 +81,7 @@ public final class Main {
                 : setup.target().resolve(null);
         Explanation e = engine.explain(Nd4j.create(x, new long[] {1, shape[0], shape[1], shape[2]}, DataType.FLOAT),
                 new int[] {target}, false);
-        float[] logits = e.logits(0);
-        double[] p = softmax(logits);
+        double[] p = e.probabilities(0);
         int predicted = e.predicted(0);
         float[] heatmap = e.heatmap(0);
         double pos = 0, neg = 0;
@@ -100,14 +104,16 @@ public final class Main {
         }
     }
 
-    private static int fail(String message) { throw new IllegalArgumentException(message); }
-
-    static double[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (float v : logits) max = Math.max(max, v);
-        double[] p = new double[logits.length];
-        for (int i = 0; i < p.length; i++) sum += p[i] = Math.exp(logits[i] - max);
-        for (int i = 0; i < p.length; i++) p[i] /= sum;
-        return p;
+    static void audit(Settings s, PrintStream out) {
+        AuditJob.Result r = AuditJob.run(s);
+        out.printf("lrp-audit: %,d images in %.1f s: %,d explained, %,d failed%s%n", r.input(), r.duration().toMillis() / 1000.0,
+                r.explained(), r.failed(), r.accuracy() == null ? "" : String.format(", accuracy %.1f%% where labelled", 100 * r.accuracy()));
+        out.println(ClassSummary.render(r.classes()));
+        out.printf("images/   %s/images   (one row per explained image: heatmap and statistics)%n", r.output());
+        out.printf("classes/  %s/classes  (per class aggregates, mean heatmaps)%n", r.output());
+        out.printf("errors/   %s/errors   (%,d inputs that failed, with stage and reason)%n", r.output(), r.failed());
+        out.printf("manifest  %s/_manifest.json%n", r.output());
     }
+
+    private static int fail(String message) { throw new IllegalArgumentException(message); }
 }

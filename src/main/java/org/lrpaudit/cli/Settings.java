@@ -36,6 +36,12 @@ public final class Settings {
         STD("std", "a,b,c", "per-channel std (default 1)"),
         CLASSES("classes", "FILE|a,b,c", "class names in output order (a file has one per line)"),
         MAX_PIXELS("max-pixels", "N", "refuse images whose header claims more pixels (default 100000000)"),
+        INPUT_FORMAT("input-format", "auto|images|idx|parquet", "how to read --input (default auto)"),
+        ID_COLUMN("id-column", "NAME", "Parquet input: the image id column (default image_id)"),
+        IMAGE_COLUMN("image-column", "NAME", "Parquet input: the image bytes column (default image)"),
+        LABEL_COLUMN("label-column", "NAME", "Parquet input: the integer label column, if any (default label)"),
+        GRID("grid", "G", "cells per side of the relevance-share grid statistic (default 4)"),
+        MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
         IMAGE("image", "FILE", "explain: the image to explain"),
         HEATMAP("heatmap", "FILE.png", "explain: where to write the heatmap (default: beside nothing, not written)");
 

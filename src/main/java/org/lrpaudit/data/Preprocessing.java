@@ -58,6 +58,10 @@ public record Preprocessing(Color color, int height, int width, int resizeShorte
 
     /** The model input for one image, row-major [C, H, W]. */
     public float[] apply(BufferedImage image) {
+        int components = image.getColorModel().getColorSpace().getNumComponents();
+        if (components != 1 && components != 3) {
+            throw new IllegalArgumentException("image has " + components + " colour channels (e.g. CMYK); expected gray or RGB");
+        }
         BufferedImage sized = fit(image);
         float[] out = new float[color.channels * height * width];
         int plane = height * width;

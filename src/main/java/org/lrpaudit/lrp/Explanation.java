@@ -26,6 +26,17 @@ public record Explanation(INDArray relevance, INDArray logits, int[] targets, do
 
     public float[] logits(int i) { return logits.getRow(i).dup().data().asFloat(); }
 
+    /** Softmax of image i's logits (reported alongside; LRP itself explains the logit). */
+    public double[] probabilities(int i) {
+        float[] logits = logits(i);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : logits) max = Math.max(max, v);
+        double[] p = new double[logits.length];
+        for (int k = 0; k < p.length; k++) sum += p[k] = Math.exp(logits[k] - max);
+        for (int k = 0; k < p.length; k++) p[k] /= sum;
+        return p;
+    }
+
     public int target(int i) { return targets[i]; }
 
     public int predicted(int i) { return logits.getRow(i).argMax().getInt(0); }

@@ -1,0 +1,187 @@
+package org.lrpaudit.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
+import org.apache.spark.sql.functions;
+import org.lrpaudit.job.Columns;
+
+/**
+ * Turns an input path into a Dataset of input rows ({@link Columns#INPUT}), read by the executors:
+ * a folder tree of images (Spark's binaryFile source, recursive; the label is the parent folder's name, the
+ * ImageFolder convention), IDX files (MNIST layout, gzipped or not), or a Parquet table of image bytes.
+ */
+public final class DatasetSources {
+
+    public enum Format { IMAGES, IDX, PARQUET }
+
+    private DatasetSources() {}
+
+    /** What kind of input a path is: an IDX images file, a Parquet table, or else a folder of images. */
+    public static Format detect(SparkSession spark, String input) {
+        Path path = new Path(input);
+        try {
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileStatus status = fs.getFileStatus(path);
+            if (status.isFile()) {
+                if (IdxFiles.isIdxName(path.getName())) return Format.IDX;
+                if (path.getName().endsWith(".parquet")) return Format.PARQUET;
+                throw new IllegalArgumentException("--input " + input + " is a single file; give a folder of images, an IDX "
+                        + "images file (*-images-idx3-ubyte[.gz]) or a Parquet table");
+            }
+            for (FileStatus child : fs.listStatus(path)) {
+                if (child.isFile() && child.getPath().getName().endsWith(".parquet")) return Format.PARQUET;
+            }
+            return Format.IMAGES;
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException("--input " + input + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--input " + input + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Fails on the driver, before any task, if the input holds no files at all. */
+    public static void requireNonEmpty(SparkSession spark, String input) {
+        Path path = new Path(input);
+        try {
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            var files = fs.listFiles(path, true);
+            while (files.hasNext()) {
+                String name = files.next().getPath().getName();
+                if (!name.startsWith(".") && !name.startsWith("_")) return;
+            }
+            throw new IllegalArgumentException("--input " + input + " holds no files; nothing to audit");
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException("--input " + input + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--input " + input + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** The number of inputs, counted without reading image bytes (for progress and the count check). */
+    public static long count(SparkSession spark, Format format, String input) {
+        return switch (format) {
+            case IMAGES -> spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input).select("path").count();
+            case IDX -> IdxFiles.header(spark.sparkContext().hadoopConfiguration(), input).count();
+            case PARQUET -> spark.read().parquet(input).count();
+        };
+    }
+
+    /** Images under a folder, recursively. image_id is the path relative to the folder. */
+    public static Dataset<Row> imageFolder(SparkSession spark, String input, List<String> classNames) {
+        String root = qualified(spark.sparkContext().hadoopConfiguration(), input);
+        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
+        return files.select("path", "content").map(new FolderRow(root, classNames), ExpressionEncoder.apply(Columns.INPUT));
+    }
+
+    /** Images of an IDX file (and labels from the matching *-labels-idx1-ubyte file, if present). */
+    public static Dataset<Row> idx(SparkSession spark, String imagesFile, List<String> classNames) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        IdxFiles.Header header = IdxFiles.header(conf, imagesFile);
+        String labels = IdxFiles.labelsFileFor(conf, imagesFile, header.count());
+        int partitions = (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, Math.min(10_000, header.count() / 2_000));
+        return spark.range(0, header.count(), 1, partitions)
+                .mapPartitions(new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames),
+                        ExpressionEncoder.apply(Columns.INPUT));
+    }
+
+    /** A Parquet table with an id column, an image-bytes column and optionally an integer label column. */
+    public static Dataset<Row> parquet(SparkSession spark, String input, String idColumn, String imageColumn, String labelColumn,
+                                       List<String> classNames) {
+        Dataset<Row> table = spark.read().parquet(input);
+        List<String> columns = Arrays.asList(table.columns());
+        for (String required : List.of(idColumn, imageColumn)) {
+            if (!columns.contains(required)) {
+                throw new IllegalArgumentException("Parquet input " + input + " has no column '" + required + "' (columns: " + columns
+                        + "); name the id and image columns with --id-column and --image-column");
+            }
+        }
+        boolean labelled = columns.contains(labelColumn);
+        Dataset<Row> rows = table.select(
+                functions.col(idColumn).cast("string").as(Columns.IMAGE_ID),
+                functions.lit(input).as(Columns.SOURCE),
+                functions.col(imageColumn).cast("binary").as(Columns.CONTENT),
+                labelled ? functions.col(labelColumn).cast("int").as(Columns.LABEL) : functions.lit(null).cast("int").as(Columns.LABEL));
+        return rows.map(new ParquetRow(classNames), ExpressionEncoder.apply(Columns.INPUT));
+    }
+
+    static String qualified(Configuration conf, String input) {
+        Path p = new Path(input);
+        try {
+            return p.getFileSystem(conf).makeQualified(p).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** binaryFile row (path, content) to an input row, with the label from the parent folder. */
+    static final class FolderRow implements MapFunction<Row, Row> {
+        private final String root;
+        private final List<String> classNames;
+
+        FolderRow(String root, List<String> classNames) {
+            this.root = root.endsWith("/") ? root : root + "/";
+            this.classNames = List.copyOf(classNames);
+        }
+
+        @Override public Row call(Row file) {
+            String path = file.getString(0);
+            byte[] content = (byte[]) file.get(1);
+            String relative = path.startsWith(root) ? path.substring(root.length()) : new Path(path).getName();
+            int slash = relative.lastIndexOf('/');
+            if (slash < 0) return RowFactory.create(relative, path, content, null, null, null, null, null);
+            String folder = relative.substring(0, slash);
+            folder = folder.substring(folder.lastIndexOf('/') + 1);
+            int label = classNames.indexOf(folder);
+            String error = label < 0 ? "label folder '" + folder + "' is not in the class list " + abbreviated(classNames)
+                    + "; fix the folder name or the class list (--classes)" : null;
+            return RowFactory.create(relative, path, content, label < 0 ? null : label, folder, null, null, error);
+        }
+    }
+
+    /** Parquet row to an input row: label index checked against the class list. */
+    static final class ParquetRow implements MapFunction<Row, Row> {
+        private final List<String> classNames;
+
+        ParquetRow(List<String> classNames) { this.classNames = List.copyOf(classNames); }
+
+        @Override public Row call(Row r) {
+            Integer label = r.isNullAt(3) ? null : r.getInt(3);
+            String error = null, name = null;
+            if (label != null) {
+                if (label < 0 || label >= classNames.size()) error = "label " + label + " is not a class index 0.." + (classNames.size() - 1);
+                else name = classNames.get(label);
+            }
+            if (r.isNullAt(0)) error = "row has no image id";
+            return RowFactory.create(r.isNullAt(0) ? "(null)" : r.getString(0), r.getString(1), r.get(2), error == null ? label : null,
+                    name, null, null, error);
+        }
+    }
+
+    static String abbreviated(List<String> names) {
+        List<String> shown = new ArrayList<>(names.subList(0, Math.min(12, names.size())));
+        if (names.size() > 12) shown.add("… " + names.size() + " in all");
+        return shown.toString();
+    }
+
+    public static Format parseFormat(String s) {
+        try {
+            return Format.valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--input-format must be auto, images, idx or parquet, got '" + s + "'");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package org.lrpaudit.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.lrpaudit.audit.ClassAggregates;
+import org.lrpaudit.backend.NativeBackend;
+import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.cli.Settings;
+import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.data.DatasetSources;
+import org.lrpaudit.data.ImageDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch job: validates everything it can on the driver (model, rules, preprocessing, input, output) before any
+ * task runs, explains the dataset, and writes images/, errors/, classes/ and _manifest.json under --output.
+ */
+public final class AuditJob {
+    private static final Logger log = LoggerFactory.getLogger(AuditJob.class);
+    /** What the job writes; --overwrite removes these and nothing else. */
+    static final List<String> OUTPUTS = List.of("images", "errors", "classes", "_manifest.json");
+
+    /** Where the outputs went and what they hold. */
+    public record Result(String output, long input, long explained, long failed, Double accuracy, Duration duration,
+                         List<Row> classes) {}
+
+    private AuditJob() {}
+
+    public static Result run(Settings s) {
+        Instant start = Instant.now();
+        String runId = UUID.randomUUID().toString();
+        ExplainSetup setup = ExplainSetup.from(s);
+        LrpAudit.Options options = new LrpAudit.Options(s.intValue(Key.BATCH_SIZE, 32), s.intValue(Key.GRID, 4),
+                s.longValue(Key.MAX_PIXELS, ImageDecoder.DEFAULT_MAX_PIXELS));
+        if (options.grid() > Math.min(setup.preprocessing().height(), setup.preprocessing().width())) {
+            throw new IllegalArgumentException("--grid " + options.grid() + " is finer than the " + setup.preprocessing().height() + "x"
+                    + setup.preprocessing().width() + " heatmap");
+        }
+        String input = s.require(Key.INPUT), output = s.require(Key.OUTPUT);
+        String format = s.get(Key.INPUT_FORMAT, "auto");
+        if (!format.equals("auto")) DatasetSources.parseFormat(format);
+
+        SparkSession spark = session(s);
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
+        DatasetSources.requireNonEmpty(spark, input);
+        DatasetSources.Format fmt = format.equals("auto") ? DatasetSources.detect(spark, input) : DatasetSources.parseFormat(format);
+        Dataset<Row> source = switch (fmt) {
+            case IMAGES -> DatasetSources.imageFolder(spark, input, setup.classNames());
+            case IDX -> DatasetSources.idx(spark, input, setup.classNames());
+            case PARQUET -> DatasetSources.parquet(spark, input, s.get(Key.ID_COLUMN, "image_id"), s.get(Key.IMAGE_COLUMN, "image"),
+                    s.get(Key.LABEL_COLUMN, "label"), setup.classNames());
+        };
+        NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
+        log.info("lrp-audit run {}: {} ({} input) -> {}; model {} with {}", runId, input, fmt, output, setup.modelPath(), setup.composite());
+
+        LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
+        Dataset<Row> result = LrpAudit.explain(source, setup, options, done).persist(StorageLevel.MEMORY_AND_DISK());
+        long total = DatasetSources.count(spark, fmt, input);
+        ScheduledExecutorService progress = Progress.start(done, total);
+        try {
+            String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
+            LrpAudit.explained(result).write().mode(SaveMode.Overwrite).parquet(images);
+            LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
+            result.unpersist();
+            Dataset<Row> written = spark.read().parquet(images);
+            ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
+
+            long explained = written.count(), failed = spark.read().parquet(errors).count();
+            if (explained + failed != total) {
+                throw new IllegalStateException("count mismatch: " + total + " inputs but " + explained + " explained + " + failed + " failed");
+            }
+            Row acc = written.agg(org.apache.spark.sql.functions.avg(
+                    org.apache.spark.sql.functions.when(col("label").isNull(), null)
+                            .otherwise(org.apache.spark.sql.functions.when(col("predicted").equalTo(col("label")), 1.0).otherwise(0.0)))).first();
+            Double accuracy = acc.isNullAt(0) ? null : acc.getDouble(0);
+            List<Row> classRows = spark.read().parquet(classes).orderBy("target").collectAsList();
+            Instant end = Instant.now();
+
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("run_id", runId);
+            manifest.put("start", start.toString());
+            manifest.put("end", end.toString());
+            manifest.put("duration_seconds", Duration.between(start, end).toMillis() / 1000.0);
+            manifest.put("counts", Map.of("input", total, "explained", explained, "failed", failed));
+            manifest.put("accuracy", accuracy);
+            Map<String, Object> model = new LinkedHashMap<>();
+            model.put("path", setup.modelFile().toAbsolutePath().toString());
+            model.put("sha256", Manifest.sha256(setup.modelFile()));
+            model.put("classes", setup.classNames());
+            model.put("notes", setup.network().notes());
+            manifest.put("model", model);
+            manifest.put("input", Map.of("path", input, "format", fmt.name().toLowerCase()));
+            manifest.put("settings", s.asMap());
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("rules", setup.composite().canonicalSpec());
+            config.put("rules_source", setup.composite().source());
+            config.put("layers", Manifest.layers(setup.network(), setup.composite()));
+            config.put("preprocessing", setup.preprocessing().toString());
+            config.put("target", setup.target().toString());
+            config.put("batch_size", options.batchSize());
+            config.put("grid", options.grid());
+            config.put("max_pixels", options.maxPixels());
+            manifest.put("configuration", config);
+            var v = Manifest.versions();
+            manifest.put("versions", Map.of("lrp_audit", v.getProperty("project", "unknown"), "spark", spark.version(),
+                    "nd4j", v.getProperty("nd4j", "unknown"), "java", System.getProperty("java.version")));
+            manifest.put("native", Map.of("onednn", nativeInfo.onednn(), "description", nativeInfo.describe()));
+            manifest.put("spark_master", spark.sparkContext().master());
+            manifest.put("outputs", Map.of("images", images, "errors", errors, "classes", classes));
+            Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
+            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows);
+        } finally {
+            progress.shutdownNow();
+            result.unpersist();
+        }
+    }
+
+    /** Honours spark-submit's master; defaults to local[*] for a run on one machine. */
+    static SparkSession session(Settings s) {
+        SparkConf conf = new SparkConf();
+        if (s.has(Key.MASTER)) conf.setMaster(s.get(Key.MASTER));
+        else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+        conf.setIfMissing("spark.app.name", "lrp-audit");
+        if (conf.get("spark.master").startsWith("local")) { // one machine: stay on loopback
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** Refuses to write into an existing, non-empty output without --overwrite; with it, removes only what the job writes. */
+    static void prepareOutput(Configuration conf, String output, boolean overwrite) {
+        Path dir = new Path(output);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            if (fs.exists(dir)) {
+                if (!fs.getFileStatus(dir).isDirectory()) throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
+                FileStatus[] children = fs.listStatus(dir);
+                if (children.length > 0 && !overwrite) {
+                    throw new IllegalArgumentException("--output " + output + " already exists and is not empty; pass --overwrite to replace "
+                            + "a previous run (only " + OUTPUTS + " are removed) or choose another folder");
+                }
+                if (overwrite) for (String name : OUTPUTS) fs.delete(new Path(dir, name), true);
+            }
+            fs.mkdirs(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    static String child(String dir, String name) { return new Path(dir, name).toString(); }
+
+    /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while the job runs. */
+    static final class Progress {
+        static ScheduledExecutorService start(LongAccumulator done, long total) {
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lrp-audit-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            long t0 = System.nanoTime();
+            timer.scheduleAtFixedRate(() -> {
+                long n = done.value();
+                double seconds = (System.nanoTime() - t0) / 1e9, rate = n / Math.max(seconds, 1e-9);
+                String eta = n == 0 ? "?" : String.format("%.0f s", (total - n) / Math.max(rate, 1e-9));
+                log.info(String.format("progress: %,d / %,d images (%.0f%%), %.1f images/s, ETA %s", n, total,
+                        100.0 * n / Math.max(total, 1), rate, eta));
+            }, 10, 10, TimeUnit.SECONDS);
+            return timer;
+        }
+    }
+}

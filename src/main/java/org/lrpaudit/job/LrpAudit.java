@@ -1,0 +1,95 @@
+package org.lrpaudit.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.util.LongAccumulator;
+import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.data.ImageDecoder;
+
+/**
+ * The pipeline for Java code that already has a SparkSession: {@link #explain} takes a Dataset of images and returns
+ * one row per image — explained, or failed with its stage and reason. The command-line job is a thin layer over it.
+ *
+ * <pre>{@code
+ * ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--model", "m.onnx", "--mean", "0.5", "--std", "0.5"}));
+ * Dataset<Row> result = LrpAudit.explain(images, setup, LrpAudit.Options.defaults());
+ * LrpAudit.explained(result).write().parquet("out/images");
+ * LrpAudit.failures(result).write().parquet("out/errors");
+ * }</pre>
+ */
+public final class LrpAudit {
+
+    /**
+     * @param batchSize images per engine call within a partition
+     * @param grid      cells per side of the relevance-share grid statistic
+     * @param maxPixels images whose header claims more pixels are refused before decoding
+     */
+    public record Options(int batchSize, int grid, long maxPixels) {
+        public Options {
+            if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+            if (grid < 1) throw new IllegalArgumentException("--grid must be at least 1, got " + grid);
+            if (maxPixels < 1) throw new IllegalArgumentException("--max-pixels must be positive, got " + maxPixels);
+        }
+
+        public static Options defaults() { return new Options(32, 4, ImageDecoder.DEFAULT_MAX_PIXELS); }
+    }
+
+    private LrpAudit() {}
+
+    /**
+     * Explains every row of {@code images}: columns {@code image_id} (string) and {@code content} (encoded image bytes)
+     * are required; {@code source}, {@code label} (int), {@code label_name}, {@code raw_height}/{@code raw_width}
+     * (content is raw 8-bit gray pixels) and {@code read_error} are optional (see {@link Columns#INPUT}).
+     * The returned Dataset has the {@link Columns#RESULT} schema and is lazy: nothing runs until it is used.
+     */
+    public static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options) {
+        return explain(images, setup, options, null);
+    }
+
+    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress) {
+        SparkSession spark = images.sparkSession();
+        Broadcast<ExplainSetup> shared = spark.sparkContext().broadcast(setup, scala.reflect.ClassTag$.MODULE$.apply(ExplainSetup.class));
+        LongAccumulator counter = progress != null ? progress : spark.sparkContext().longAccumulator("lrp-audit images");
+        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter),
+                ExpressionEncoder.apply(Columns.RESULT));
+    }
+
+    /** images/ rows of an explain result. */
+    public static Dataset<Row> explained(Dataset<Row> result) {
+        Column[] cols = Arrays.stream(Columns.IMAGES.fieldNames()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+        return result.filter(col(Columns.ERROR_STAGE).isNull()).select(cols);
+    }
+
+    /** errors/ rows of an explain result. */
+    public static Dataset<Row> failures(Dataset<Row> result) {
+        return result.filter(col(Columns.ERROR_STAGE).isNotNull())
+                .select(col(Columns.IMAGE_ID), col(Columns.SOURCE), col(Columns.ERROR_STAGE).as(Columns.STAGE), col(Columns.ERROR));
+    }
+
+    /** Brings a user's Dataset to the input schema: required columns checked, optional ones added as nulls. */
+    static Dataset<Row> conform(Dataset<Row> images) {
+        List<String> present = Arrays.asList(images.columns());
+        for (String required : List.of(Columns.IMAGE_ID, Columns.CONTENT)) {
+            if (!present.contains(required)) {
+                throw new IllegalArgumentException("images Dataset has no '" + required + "' column (columns: " + present + ")");
+            }
+        }
+        List<Column> cols = new ArrayList<>();
+        for (StructField f : Columns.INPUT.fields()) {
+            Column c = present.contains(f.name()) ? col(f.name()) : lit(null);
+            cols.add(c.cast(f.dataType()).as(f.name()));
+        }
+        return images.select(cols.toArray(new Column[0]));
+    }
+}

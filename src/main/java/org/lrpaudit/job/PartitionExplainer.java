@@ -1,0 +1,181 @@
+package org.lrpaudit.job;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+import org.lrpaudit.audit.ImageStatistics;
+import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.data.Preprocessing;
+import org.lrpaudit.lrp.Explanation;
+import org.lrpaudit.lrp.LrpEngine;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The executor side: streams a partition through decode ▸ preprocess ▸ LRP in batches of a fixed size, emitting one
+ * row per input — the explanation, or the stage and reason it failed. A batch the engine rejects is retried image by
+ * image so that one bad input costs only its own row.
+ */
+final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
+    static final String READ = "read", DECODE = "decode", PREPROCESS = "preprocess", EXPLAIN = "explain";
+
+    // input rows arrive without a schema: read them by position in Columns.INPUT
+    private static final int IN_IMAGE_ID = in(Columns.IMAGE_ID), IN_SOURCE = in(Columns.SOURCE), IN_CONTENT = in(Columns.CONTENT),
+            IN_LABEL = in(Columns.LABEL), IN_LABEL_NAME = in(Columns.LABEL_NAME), IN_RAW_HEIGHT = in(Columns.RAW_HEIGHT),
+            IN_RAW_WIDTH = in(Columns.RAW_WIDTH), IN_READ_ERROR = in(Columns.READ_ERROR);
+
+    private static int in(String column) { return Columns.INPUT.fieldIndex(column); }
+
+    private final Broadcast<ExplainSetup> setup;
+    private final int batchSize, grid;
+    private final long maxPixels;
+    private final LongAccumulator processed;
+
+    PartitionExplainer(Broadcast<ExplainSetup> setup, int batchSize, int grid, long maxPixels, LongAccumulator processed) {
+        this.setup = setup;
+        this.batchSize = batchSize;
+        this.grid = grid;
+        this.maxPixels = maxPixels;
+        this.processed = processed;
+    }
+
+    @Override public Iterator<Row> call(Iterator<Row> input) {
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private final Worker worker = new Worker();
+
+            @Override public boolean hasNext() {
+                while (ready.isEmpty() && input.hasNext()) worker.nextBatch(input, ready);
+                return !ready.isEmpty();
+            }
+
+            @Override public Row next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return ready.poll();
+            }
+        };
+    }
+
+    /** Per-task state: the decoder and the shared engine. */
+    private final class Worker {
+        private final ExplainSetup s = setup.value();
+        private final LrpEngine engine = EngineCache.get(setup);
+        private final ImageDecoder decoder = new ImageDecoder(maxPixels);
+        private final Preprocessing pre = s.preprocessing();
+        private final int pixels = (int) (pre.channels() * (long) pre.height() * pre.width());
+
+        void nextBatch(Iterator<Row> input, ArrayDeque<Row> out) {
+            List<Row> batch = new ArrayList<>(batchSize);
+            List<float[]> inputs = new ArrayList<>(batchSize);
+            List<Integer> targets = new ArrayList<>(batchSize);
+            int consumed = 0;
+            while (batch.size() < batchSize && input.hasNext()) {
+                Row row = input.next();
+                consumed++;
+                Failure failure = prepare(row, inputs, targets);
+                if (failure != null) out.add(failure(row, failure.stage(), failure.message()));
+                else batch.add(row);
+            }
+            if (!batch.isEmpty()) explain(batch, inputs, targets, out);
+            processed.add(consumed);
+        }
+
+        /** Decodes and preprocesses one input into inputs/targets; returns why it failed, or null. */
+        private Failure prepare(Row row, List<float[]> inputs, List<Integer> targets) {
+            String readError = (String) row.get(IN_READ_ERROR);
+            if (readError != null) return new Failure(READ, readError);
+            byte[] content = (byte[]) row.get(IN_CONTENT);
+            Integer rawH = (Integer) row.get(IN_RAW_HEIGHT), rawW = (Integer) row.get(IN_RAW_WIDTH);
+            BufferedImage image;
+            try {
+                if (content == null) throw new ImageDecoder.BadImageException("no image bytes");
+                image = rawH != null && rawW != null ? Raw.gray(content, rawH, rawW) : decoder.decode(content);
+            } catch (ImageDecoder.BadImageException e) {
+                return new Failure(DECODE, e.getMessage());
+            }
+            Integer label = (Integer) row.get(IN_LABEL);
+            int target;
+            try {
+                target = s.target().resolve(label);
+            } catch (IllegalArgumentException e) {
+                return new Failure(PREPROCESS, String.valueOf(e.getMessage()));
+            }
+            try {
+                inputs.add(pre.apply(image));
+            } catch (RuntimeException e) {
+                return new Failure(PREPROCESS, String.valueOf(e.getMessage()));
+            }
+            targets.add(target);
+            return null;
+        }
+
+        private void explain(List<Row> batch, List<float[]> inputs, List<Integer> targets, ArrayDeque<Row> out) {
+            try {
+                Explanation e = run(inputs, targets);
+                for (int i = 0; i < batch.size(); i++) out.add(success(batch.get(i), e, i));
+            } catch (RuntimeException batchFailure) {
+                if (batch.size() == 1) {
+                    out.add(failure(batch.get(0), EXPLAIN, String.valueOf(batchFailure.getMessage())));
+                    return;
+                }
+                for (int i = 0; i < batch.size(); i++) { // isolate the culprit
+                    explain(List.of(batch.get(i)), List.of(inputs.get(i)), List.of(targets.get(i)), out);
+                }
+            }
+        }
+
+        private Explanation run(List<float[]> inputs, List<Integer> targets) {
+            float[] flat = new float[inputs.size() * pixels];
+            for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, flat, i * pixels, pixels);
+            int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
+            return engine.explain(Nd4j.create(flat, new long[] {inputs.size(), pre.channels(), pre.height(), pre.width()}, DataType.FLOAT),
+                    t, false);
+        }
+
+        private Row success(Row in, Explanation e, int i) {
+            float[] logits = e.logits(i);
+            double[] p = e.probabilities(i);
+            int predicted = e.predicted(i), target = e.target(i);
+            float[] heatmap = e.heatmap(i);
+            ImageStatistics st = ImageStatistics.of(heatmap, pre.height(), pre.width(), grid);
+            List<String> names = s.classNames();
+            return RowFactory.create(in.get(IN_IMAGE_ID), in.get(IN_SOURCE), in.get(IN_LABEL), in.get(IN_LABEL_NAME),
+                    predicted, names.get(predicted), target, names.get(target), (double) e.targetLogit(i), p[predicted], p[target],
+                    e.relevanceSum(i), e.absorbedShare(i), pre.height(), pre.width(), heatmap, st.positiveSum(), st.negativeSum(),
+                    st.maxAbs(), nanToNull(st.centroidX()), nanToNull(st.centroidY()), st.entropy(), st.borderShare(), grid,
+                    st.gridShares(), logits, null, null);
+        }
+
+        private Row failure(Row in, String stage, String message) {
+            Object[] values = new Object[Columns.RESULT.size()];
+            values[0] = in.get(IN_IMAGE_ID);
+            values[1] = in.get(IN_SOURCE);
+            values[values.length - 2] = stage;
+            values[values.length - 1] = message;
+            return RowFactory.create(values);
+        }
+    }
+
+    private record Failure(String stage, String message) {}
+
+    private static Double nanToNull(double v) { return Double.isNaN(v) ? null : v; }
+
+    /** Raw 8-bit gray pixels (IDX) as an image, so they take the same preprocessing path as decoded files. */
+    static final class Raw {
+        static BufferedImage gray(byte[] pixels, int h, int w) throws ImageDecoder.BadImageException {
+            if (pixels.length != h * w) throw new ImageDecoder.BadImageException("raw image has " + pixels.length + " bytes, not " + h + "x" + w);
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setDataElements(0, 0, w, h, pixels);
+            return img;
+        }
+    }
+}
