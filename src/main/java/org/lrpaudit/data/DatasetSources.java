@@ -71,35 +71,65 @@ public final class DatasetSources {
         }
     }
 
-    /** The number of inputs, counted without reading image bytes (for progress and the count check). */
-    public static long count(SparkSession spark, Format format, String input) {
-        return switch (format) {
-            case IMAGES -> spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input).select("path").count();
-            case IDX -> IdxFiles.header(spark.sparkContext().hadoopConfiguration(), input).count();
-            case PARQUET -> spark.read().parquet(input).count();
-        };
+    /** The inputs of a source, and how many there are (counted without reading image bytes). */
+    public record Source(Dataset<Row> rows, long count) {}
+
+    /**
+     * Images under a folder, recursively; image_id is the path relative to the folder. Files whose names start with
+     * "." or "_" are skipped (Spark's convention for hidden and marker files). Spark's file scan drops zero-length
+     * files without a word, so the driver's listing finds them and adds them as failed inputs: nothing vanishes.
+     */
+    public static Source imageFolder(SparkSession spark, String input, List<String> classNames) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String root = qualified(conf, input);
+        FolderRow toRow = new FolderRow(root, classNames);
+        long count = 0;
+        List<Row> empty = new ArrayList<>();
+        try {
+            Path path = new Path(input);
+            var files = path.getFileSystem(conf).listFiles(path, true);
+            while (files.hasNext()) {
+                var f = files.next();
+                if (hidden(f.getPath(), path)) continue;
+                count++;
+                if (f.getLen() == 0) empty.add(toRow.call(RowFactory.create(f.getPath().toString(), new byte[0])));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--input " + input + " cannot be listed: " + e.getMessage());
+        }
+        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
+        Dataset<Row> rows = files.select("path", "content").map(toRow, ExpressionEncoder.apply(Columns.INPUT));
+        if (!empty.isEmpty()) {
+            List<Row> failed = empty.stream().map(r -> RowFactory.create(r.get(0), r.get(1), null, null, null, null, null,
+                    "empty file (0 bytes)")).toList();
+            rows = rows.union(spark.createDataFrame(failed, Columns.INPUT));
+        }
+        return new Source(rows, count);
     }
 
-    /** Images under a folder, recursively. image_id is the path relative to the folder. */
-    public static Dataset<Row> imageFolder(SparkSession spark, String input, List<String> classNames) {
-        String root = qualified(spark.sparkContext().hadoopConfiguration(), input);
-        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
-        return files.select("path", "content").map(new FolderRow(root, classNames), ExpressionEncoder.apply(Columns.INPUT));
+    /** Hidden or marker file, or inside a hidden folder, below root (Spark skips them). */
+    private static boolean hidden(Path file, Path root) {
+        String rootName = root.toUri().getPath();
+        for (Path p = file; p != null && !p.toUri().getPath().equals(rootName) && !p.isRoot(); p = p.getParent()) {
+            String name = p.getName();
+            if (name.startsWith(".") || name.startsWith("_")) return true;
+        }
+        return false;
     }
 
     /** Images of an IDX file (and labels from the matching *-labels-idx1-ubyte file, if present). */
-    public static Dataset<Row> idx(SparkSession spark, String imagesFile, List<String> classNames) {
+    public static Source idx(SparkSession spark, String imagesFile, List<String> classNames) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         IdxFiles.Header header = IdxFiles.header(conf, imagesFile);
         String labels = IdxFiles.labelsFileFor(conf, imagesFile, header.count());
         int partitions = (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, Math.min(10_000, header.count() / 2_000));
-        return spark.range(0, header.count(), 1, partitions)
+        return new Source(spark.range(0, header.count(), 1, partitions)
                 .mapPartitions(new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames),
-                        ExpressionEncoder.apply(Columns.INPUT));
+                        ExpressionEncoder.apply(Columns.INPUT)), header.count());
     }
 
     /** A Parquet table with an id column, an image-bytes column and optionally an integer label column. */
-    public static Dataset<Row> parquet(SparkSession spark, String input, String idColumn, String imageColumn, String labelColumn,
+    public static Source parquet(SparkSession spark, String input, String idColumn, String imageColumn, String labelColumn,
                                        List<String> classNames) {
         Dataset<Row> table = spark.read().parquet(input);
         List<String> columns = Arrays.asList(table.columns());
@@ -115,7 +145,7 @@ public final class DatasetSources {
                 functions.lit(input).as(Columns.SOURCE),
                 functions.col(imageColumn).cast("binary").as(Columns.CONTENT),
                 labelled ? functions.col(labelColumn).cast("int").as(Columns.LABEL) : functions.lit(null).cast("int").as(Columns.LABEL));
-        return rows.map(new ParquetRow(classNames), ExpressionEncoder.apply(Columns.INPUT));
+        return new Source(rows.map(new ParquetRow(classNames), ExpressionEncoder.apply(Columns.INPUT)), table.count());
     }
 
     static String qualified(Configuration conf, String input) {

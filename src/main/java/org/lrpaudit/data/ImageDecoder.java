@@ -40,8 +40,12 @@ public final class ImageDecoder {
                     throw new BadImageException("image header claims " + w + "×" + h + " = " + (w * h) + " pixels, above the limit of "
                             + maxPixels + " (raise it with max-pixels if this image is genuine)");
                 }
+                // decoders report truncated data (e.g. "Premature end of JPEG file") as warnings and fill the gap; refuse it
+                java.util.List<String> warnings = new java.util.ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
                 if (image == null) throw new BadImageException("decoder returned no image");
+                if (!warnings.isEmpty()) throw new BadImageException("corrupt or truncated image: " + String.join("; ", warnings));
                 return image;
             } finally {
                 reader.dispose();

@@ -67,7 +67,7 @@ public final class AuditJob {
         prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
         DatasetSources.requireNonEmpty(spark, input);
         DatasetSources.Format fmt = format.equals("auto") ? DatasetSources.detect(spark, input) : DatasetSources.parseFormat(format);
-        Dataset<Row> source = switch (fmt) {
+        DatasetSources.Source source = switch (fmt) {
             case IMAGES -> DatasetSources.imageFolder(spark, input, setup.classNames());
             case IDX -> DatasetSources.idx(spark, input, setup.classNames());
             case PARQUET -> DatasetSources.parquet(spark, input, s.get(Key.ID_COLUMN, "image_id"), s.get(Key.IMAGE_COLUMN, "image"),
@@ -77,8 +77,8 @@ public final class AuditJob {
         log.info("lrp-audit run {}: {} ({} input) -> {}; model {} with {}", runId, input, fmt, output, setup.modelPath(), setup.composite());
 
         LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
-        Dataset<Row> result = LrpAudit.explain(source, setup, options, done).persist(StorageLevel.MEMORY_AND_DISK());
-        long total = DatasetSources.count(spark, fmt, input);
+        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done).persist(StorageLevel.MEMORY_AND_DISK());
+        long total = source.count();
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");

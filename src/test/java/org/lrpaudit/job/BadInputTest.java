@@ -1,0 +1,109 @@
+package org.lrpaudit.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lrpaudit.SparkTest;
+import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Settings;
+
+/** Bad inputs become rows in errors/ with their stage and a message that names the problem; the job goes on. */
+class BadInputTest extends SparkTest {
+    @TempDir static Path tmp;
+    static AuditJob.Result result;
+    static Map<String, Row> errors = new HashMap<>();
+    static Path out;
+
+    @BeforeAll
+    static void runOverBrokenFiles() throws IOException {
+        Path in = tmp.resolve("in");
+        TestImages.copySample(in, 1); // 10 good images
+        Path good = TestImages.SAMPLE_IMAGES.resolve("bag/t10k-00082.png");
+        byte[] png = Files.readAllBytes(Files.exists(good) ? good : firstPng());
+        Path bag = in.resolve("bag");
+        Files.write(bag.resolve("zero-bytes.png"), new byte[0]);
+        Files.writeString(bag.resolve("notes.txt"), "not an image, just text that happens to sit in the dataset");
+        Files.write(bag.resolve("truncated.png"), TestImages.truncated(png));
+        byte[] jpeg = TestImages.jpeg(ImageIO.read(new java.io.ByteArrayInputStream(png)));
+        Files.write(bag.resolve("truncated.jpg"), TestImages.truncated(jpeg));
+        Files.write(bag.resolve("fine.jpg"), jpeg);
+        Files.write(bag.resolve("bomb.png"), TestImages.pngClaiming(50_000, 50_000));
+        Files.createDirectories(in.resolve("giraffe"));
+        Files.write(in.resolve("giraffe/unknown-label.png"), png);
+        out = tmp.resolve("out");
+        result = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", in.toString(),
+                "--output", out.toString(), "--batch-size", "4"}));
+        for (Row r : spark.read().parquet(out.resolve("errors").toString()).collectAsList()) errors.put(r.getAs("image_id"), r);
+    }
+
+    static Path firstPng() throws IOException {
+        try (var s = Files.list(TestImages.SAMPLE_IMAGES.resolve("bag"))) {
+            return s.sorted().findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void everyInputIsAccountedFor() {
+        assertEquals(17, result.input());
+        assertEquals(11, result.explained()); // 10 sample PNGs and the intact JPEG
+        assertEquals(6, result.failed());
+        assertEquals(result.input(), result.explained() + result.failed());
+        assertEquals(6, errors.size());
+    }
+
+    @Test
+    void eachFailureNamesItsStageAndProblem() {
+        assertError("bag/zero-bytes.png", "read", "empty file"); // Spark's scan drops empty files; the listing keeps them
+        assertError("bag/notes.txt", "decode", "not an image");
+        assertError("bag/truncated.png", "decode", "corrupt or truncated");
+        assertError("bag/truncated.jpg", "decode", "corrupt or truncated");
+        assertError("bag/bomb.png", "decode", "50000×50000");
+        assertError("giraffe/unknown-label.png", "read", "label folder 'giraffe' is not in the class list");
+    }
+
+    @Test
+    void aPixelLimitAboveTheHeaderLetsTheDecoderTryAndFailHonestly() {
+        // the bomb PNG has no real pixel data: with a limit above its claim it fails in the decoder instead
+        Row bomb = errors.get("bag/bomb.png");
+        String message = bomb.getAs("error");
+        assertTrue(message.contains("above the limit of 100000000"), message);
+    }
+
+    private static void assertError(String id, String stage, String fragment) {
+        Row r = errors.get(id);
+        assertTrue(r != null, "no error row for " + id + " in " + errors.keySet());
+        assertEquals(stage, r.getAs("stage"), id);
+        String message = r.getAs("error");
+        assertTrue(message.contains(fragment), id + ": " + message);
+    }
+
+    @Test
+    void wrongChannelCountIsAPreprocessingError() {
+        var cmyk = new java.awt.image.BufferedImage(new java.awt.image.ComponentColorModel(
+                new CmykLikeSpace(), false, false, java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_BYTE),
+                java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 28, 28, 4, null), false, null);
+        var pre = new org.lrpaudit.data.Preprocessing(org.lrpaudit.data.Preprocessing.Color.GRAY, 28, 28, 0, new double[] {0}, new double[] {1});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pre.apply(cmyk));
+        assertTrue(e.getMessage().contains("4 colour channels"), e.getMessage());
+    }
+
+    /** A 4-component colour space standing in for CMYK (the JDK's CMYK profile is not always installed). */
+    static final class CmykLikeSpace extends java.awt.color.ColorSpace {
+        CmykLikeSpace() { super(TYPE_CMYK, 4); }
+        @Override public float[] toRGB(float[] v) { return new float[] {1 - v[0], 1 - v[1], 1 - v[2]}; }
+        @Override public float[] fromRGB(float[] rgb) { return new float[] {1 - rgb[0], 1 - rgb[1], 1 - rgb[2], 0}; }
+        @Override public float[] toCIEXYZ(float[] v) { return toRGB(v); }
+        @Override public float[] fromCIEXYZ(float[] v) { return fromRGB(v); }
+    }
+}
