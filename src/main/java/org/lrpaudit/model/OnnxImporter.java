@@ -108,8 +108,17 @@ public final class OnnxImporter {
                 for (String in : n.getInputList()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
             }
             readInput();
+            Set<String> produced = new HashSet<>(List.of(current));
+            graph.getNodeList().forEach(n -> produced.addAll(n.getOutputList()));
             for (NodeProto n : graph.getNodeList()) {
                 if (n.getOpType().equals("Constant")) continue;
+                for (String in : n.getInputList()) {
+                    if (!in.isEmpty() && !constants.containsKey(in) && !produced.contains(in)) {
+                        throw new ModelFormatException(modelName + ": node '" + n.getName() + "' (" + n.getOpType() + ") reads '" + in
+                                + "', which is neither an initializer, a Constant nor any node's output: a weight is missing from the file "
+                                + "(export with export_params=True, and keep external data files beside the model)");
+                    }
+                }
                 List<String> activations = n.getInputList().stream()
                         .filter(s -> !s.isEmpty() && !constants.containsKey(s)).toList();
                 if (activations.size() != 1 || !activations.get(0).equals(current)) {
