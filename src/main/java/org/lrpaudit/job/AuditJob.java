@@ -85,10 +85,10 @@ public final class AuditJob {
             LrpAudit.explained(result).write().mode(SaveMode.Overwrite).parquet(images);
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
-            Dataset<Row> written = spark.read().parquet(images);
+            Dataset<Row> written = spark.read().parquet(literal(images));
             ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
 
-            long explained = written.count(), failed = spark.read().parquet(errors).count();
+            long explained = written.count(), failed = spark.read().parquet(literal(errors)).count();
             if (explained + failed != total) {
                 throw new IllegalStateException("count mismatch: " + total + " inputs but " + explained + " explained + " + failed + " failed");
             }
@@ -96,7 +96,7 @@ public final class AuditJob {
                     org.apache.spark.sql.functions.when(col("label").isNull(), null)
                             .otherwise(org.apache.spark.sql.functions.when(col("predicted").equalTo(col("label")), 1.0).otherwise(0.0)))).first();
             Double accuracy = acc.isNullAt(0) ? null : acc.getDouble(0);
-            List<Row> classRows = spark.read().parquet(classes).orderBy("target").collectAsList();
+            List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
             Instant end = Instant.now();
 
             Map<String, Object> manifest = new LinkedHashMap<>();
@@ -173,6 +173,9 @@ public final class AuditJob {
     }
 
     static String child(String dir, String name) { return new Path(dir, name).toString(); }
+
+    /** A path that Spark's reader takes literally: its glob characters escaped (an output may be called run[1]). */
+    static String literal(String path) { return path.replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1"); }
 
     /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while the job runs. */
     static final class Progress {

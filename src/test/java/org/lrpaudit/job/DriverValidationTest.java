@@ -67,6 +67,14 @@ class DriverValidationTest extends SparkTest {
     }
 
     @Test
+    void outputPathWithGlobCharactersIsTakenLiterally() {
+        Path out = tmp.resolve("run[1]{a,b}");
+        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
+                "--output", out.toString()}));
+        assertTrue(r.explained() == 10 && Files.exists(out.resolve("_manifest.json")), "explained " + r.explained());
+    }
+
+    @Test
     void unknownConfigKey() throws IOException {
         Path conf = tmp.resolve("bad.properties");
         Files.writeString(conf, "model = x.onnx\nbatchsize = 3\n");
