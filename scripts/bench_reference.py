@@ -66,22 +66,21 @@ def log(*a):
 def load_onnx(path):
     """Returns (modules, canonical types, input shape C,H,W) for a single-chain ONNX classifier."""
     g = onnx.load(path).graph
-    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    consts = {t.name: t for t in g.initializer}                   # TensorProtos, converted when used
     for n in g.node:
         if n.op_type == "Constant":
-            consts[n.output[0]] = numpy_helper.to_array(helper.get_attribute_value(n.attribute[0]))
+            consts[n.output[0]] = helper.get_attribute_value(n.attribute[0])
     (inp,) = [i for i in g.input if i.name not in consts]
     chw = [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
     nodes = [n for n in g.node if n.op_type != "Constant"]
     cur, mods, types, i = inp.name, [], [], 0
 
     def param(name):
-        return torch.from_numpy(np.array(consts[name], dtype=np.float32))
+        return torch.from_numpy(np.array(numpy_helper.to_array(consts[name]), dtype=np.float32))
 
-    def loaded(mod, w, b):                            # copy ONNX weights into a fresh module
-        with torch.no_grad():
-            mod.weight.copy_(w)
-            mod.bias.copy_(b)
+    def loaded(cls, *shape, w, b):                    # a module holding the ONNX weights (no random init)
+        mod = torch.nn.utils.skip_init(cls, *shape)
+        mod.weight, mod.bias = nn.Parameter(w.contiguous()), nn.Parameter(b)
         return mod
 
     while i < len(nodes):
@@ -97,21 +96,21 @@ def load_onnx(path):
             w = param(n.input[1])
             b = param(n.input[2]) if len(n.input) > 2 and n.input[2] else torch.zeros(w.shape[0])
             assert at.get("group", 1) == 1, "grouped convolution"
-            mod = loaded(nn.Conv2d(w.shape[1], w.shape[0], tuple(w.shape[2:]), tuple(at.get("strides", [1, 1])),
-                                   tuple(pads[:2]), tuple(at.get("dilations", [1, 1]))), w, b), "conv"
+            mod = loaded(nn.Conv2d, w.shape[1], w.shape[0], tuple(w.shape[2:]), tuple(at.get("strides", [1, 1])),
+                         tuple(pads[:2]), tuple(at.get("dilations", [1, 1])), w=w, b=b), "conv"
         elif op == "Gemm":
             assert not at.get("transA", 0), "Gemm with transA"
-            w = param(n.input[1]) * at.get("alpha", 1.0)
+            w = param(n.input[1]).mul_(at.get("alpha", 1.0))
             w = w if at.get("transB", 0) else w.t()
-            b = (param(n.input[2]) * at.get("beta", 1.0) if len(n.input) > 2 and n.input[2]
+            b = (param(n.input[2]).mul_(at.get("beta", 1.0)) if len(n.input) > 2 and n.input[2]
                  else torch.zeros(w.shape[0]))
-            mod = loaded(nn.Linear(w.shape[1], w.shape[0]), w, b), "dense"
+            mod = loaded(nn.Linear, w.shape[1], w.shape[0], w=w, b=b), "dense"
         elif op == "MatMul":                          # MatMul(x, W) + Add(b): one dense layer
             nxt = nodes[i + 1] if i + 1 < len(nodes) else None
             if nxt is None or nxt.op_type != "Add" or list(nxt.input)[0] != n.output[0]:
                 sys.exit(f"{path}: MatMul {n.name} is not followed by a bias Add")
             w, b = param(n.input[1]).t(), param(nxt.input[1])
-            mod = loaded(nn.Linear(w.shape[1], w.shape[0]), w, b), "dense"
+            mod = loaded(nn.Linear, w.shape[1], w.shape[0], w=w, b=b), "dense"
             i, n = i + 1, nxt
         elif op == "Relu":
             mod = nn.ReLU(), "relu"
@@ -128,7 +127,7 @@ def load_onnx(path):
             assert at.get("axis", 1) == 1, "Flatten axis != 1"
             mod = nn.Flatten(), "flatten"
         elif op == "Reshape":                         # only to [N, features]
-            shape = consts[n.input[1]].tolist()
+            shape = numpy_helper.to_array(consts[n.input[1]]).tolist()
             assert len(shape) == 2 and shape[0] in (0, -1), f"Reshape to {shape}"
             mod = nn.Flatten(), "flatten"
         elif op in ("Dropout", "Identity"):
@@ -273,6 +272,7 @@ def main():
         f"{torch.get_num_interop_threads()} inter-op; mkldnn={torch.backends.mkldnn.is_available()}")
 
     layers, types, chw = load_onnx(args.onnx)
+    log(f"model loaded; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     # the spec's "2:avg" style entries (pooling modes) are not rules; only "avg" is implemented
     spec_parts = [s for s in args.spec.split(";") if s.strip()]
     pool_modes = {part.split(":", 1)[1] for part in spec_parts if part.split(":", 1)[1] in ("avg", "wta")}

@@ -52,7 +52,7 @@ interface LinearOp {
         private final int kH, kW, sH, sW, dH, dW; // kernel as run: dilation already expanded into kH, kW
         private final int modelDH, modelDW;
         private final int[] pads;
-        private final long inC, inH, inW, outH, outW;
+        private final long inH, inW, outH, outW;
         private final boolean symmetric;
 
         ConvOp(Conv2d conv, long[] inputShape) {
@@ -62,7 +62,7 @@ interface LinearOp {
             dH = 1; dW = 1;
             pads = conv.pads();
             symmetric = conv.symmetricPadding();
-            inC = inputShape[0]; inH = inputShape[1]; inW = inputShape[2];
+            inH = inputShape[1]; inW = inputShape[2];
             long[] out = conv.outputShape(inputShape);
             outH = out[1]; outW = out[2];
         }
@@ -91,13 +91,14 @@ interface LinearOp {
         @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
             long fullH = (long) sH * (outH - 1) + (long) dH * (kH - 1) + 1;
             long fullW = (long) sW * (outW - 1) + (long) dW * (kW - 1) + 1;
-            INDArray full = Nd4j.create(DataType.FLOAT, batch, inC, fullH, fullW);
+            long channels = weight.size(1); // inC, or a multiple of it for stacked weights
+            INDArray full = Nd4j.create(DataType.FLOAT, batch, channels, fullH, fullW);
             // deconv2d's weight layout 1 is [iC, oC, kH, kW] from its own point of view: exactly ONNX's [O, I, kH, kW].
             Nd4j.exec(DynamicCustomOp.builder("deconv2d").addInputs(s, weight).addOutputs(full)
                     .addIntegerArguments(kH, kW, sH, sW, 0, 0, dH, dW, 0, NCHW, OIHW).build());
             long padH = inH + pads[0] + pads[2], padW = inW + pads[1] + pads[3];
             if (fullH == padH && fullW == padW && pads[0] == 0 && pads[1] == 0) return full;
-            INDArray canvas = fullH >= padH && fullW >= padW ? full : Nd4j.zeros(DataType.FLOAT, batch, inC, padH, padW);
+            INDArray canvas = fullH >= padH && fullW >= padW ? full : Nd4j.zeros(DataType.FLOAT, batch, channels, padH, padW);
             if (canvas != full) {
                 long h = Math.min(fullH, padH), w = Math.min(fullW, padW);
                 canvas.get(all(), all(), NDArrayIndex.interval(0, h), NDArrayIndex.interval(0, w))

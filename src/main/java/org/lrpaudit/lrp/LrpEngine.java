@@ -7,6 +7,7 @@ import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.model.Flatten;
 import org.lrpaudit.model.Layer;
 import org.lrpaudit.model.Network;
+import org.lrpaudit.model.Relu;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -42,7 +43,9 @@ public final class LrpEngine {
         for (int i = 0; i < network.size(); i++) {
             Rule rule = composite.rule(i);
             RulePropagator.BoxBounds box = rule instanceof Rule.ZBox z ? boxBounds(i, z, shapes.get(i), bounds) : null;
-            prepared.add(PreparedLayer.of(network.layer(i), shapes.get(i), rule, composite.poolMode(i), box));
+            PreparedLayer layer = PreparedLayer.of(network.layer(i), shapes.get(i), rule, composite.poolMode(i), box);
+            boolean reluAfterUnneededOutput = network.layer(i) instanceof Relu && i > 0 && !prepared.get(i - 1).needsOutput();
+            prepared.add(reluAfterUnneededOutput ? PreparedLayer.inPlaceRelu() : layer);
         }
         this.layers = List.copyOf(prepared);
     }

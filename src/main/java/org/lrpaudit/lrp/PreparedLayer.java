@@ -28,10 +28,16 @@ abstract class PreparedLayer {
     /** Relevance at the layer's input, given its input a, its output z and the relevance r at its output. */
     abstract INDArray relevance(INDArray a, INDArray z, INDArray r);
 
+    /** Whether {@link #relevance} reads the output z; if not, a following ReLU may work in place on it. */
+    boolean needsOutput() { return true; }
+
+    /** A ReLU that overwrites its input instead of copying it: saves one activation per layer. */
+    static PreparedLayer inPlaceRelu() { return new ReluLayer(false); }
+
     static PreparedLayer of(Layer layer, long[] inputShape, Rule rule, MaxPoolMode poolMode, RulePropagator.BoxBounds bounds) {
         if (layer instanceof Conv2d c) return new Linear(LinearOp.of(c, inputShape), c.weight(), c.bias(), rule, bounds);
         if (layer instanceof Dense d) return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds);
-        if (layer instanceof Relu) return new ReluLayer();
+        if (layer instanceof Relu) return new ReluLayer(true);
         if (layer instanceof Flatten) return new FlattenLayer(inputShape);
         if (layer instanceof MaxPool2d m) return new MaxPool(m.window(), poolMode);
         if (layer instanceof AvgPool2d p) return new AvgPool(p.window(), p.countIncludePad());
@@ -60,11 +66,18 @@ abstract class PreparedLayer {
         @Override INDArray forward(INDArray a) { return op.forward(a, w, b); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return rule.relevance(a, z, r); }
+
+        @Override boolean needsOutput() { return rule.needsOutput(); }
     }
 
     private static final class ReluLayer extends PreparedLayer {
-        @Override INDArray forward(INDArray a) { return Transforms.relu(a, true); }
+        private final boolean copy;
+
+        ReluLayer(boolean copy) { this.copy = copy; }
+
+        @Override INDArray forward(INDArray a) { return Transforms.relu(a, copy); }
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
+        @Override boolean needsOutput() { return false; }
     }
 
     private static final class FlattenLayer extends PreparedLayer {
@@ -124,6 +137,8 @@ abstract class PreparedLayer {
         }
 
         @Override INDArray forward(INDArray a) { return pool("maxpool2d", a); }
+
+        @Override boolean needsOutput() { return false; }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             if (mode == MaxPoolMode.WTA) return poolBackward("maxpool2d_bp", a, r);

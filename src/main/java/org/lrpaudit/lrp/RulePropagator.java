@@ -2,6 +2,8 @@ package org.lrpaudit.lrp;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -16,6 +18,9 @@ abstract class RulePropagator {
      * @param r relevance at the layer's output
      */
     abstract INDArray relevance(INDArray a, INDArray z, INDArray r);
+
+    /** Whether {@link #relevance} reads the forward output z; if not, a following ReLU may overwrite it. */
+    boolean needsOutput() { return false; }
 
     /** @param w, b the layer's weights in the model's layout; ρ is applied there, then {@link LinearOp#weights}. */
     static RulePropagator of(Rule rule, LinearOp op, INDArray w, INDArray b, BoxBounds bounds) {
@@ -42,11 +47,13 @@ abstract class RulePropagator {
             this.op = op; this.w = w; this.absolute = absolute; this.relative = relative;
         }
 
+        @Override boolean needsOutput() { return true; }
+
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = relative > 0
                     ? Stabilised.divide(r, z, Stabilised.rmsPerImage(z).muli(relative))
                     : Stabilised.divide(r, z, absolute);
-            return a.mul(op.transpose(s, w, a.size(0)));
+            return op.transpose(s, w, a.size(0)).muli(a);
         }
     }
 
@@ -59,7 +66,7 @@ abstract class RulePropagator {
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = Stabilised.divide(r, op.forward(a, w, b), Rule.STABILISER);
-            return a.mul(op.transpose(s, w, a.size(0)));
+            return op.transpose(s, w, a.size(0)).muli(a);
         }
     }
 
@@ -97,8 +104,8 @@ abstract class RulePropagator {
             INDArray z = op.forward(aPos, w1, bias);
             if (aNeg != null) z.addi(op.forward(aNeg, w2, null));
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
-            INDArray out = aPos.mul(op.transpose(s, w1, n));
-            if (aNeg != null) out.addi(aNeg.mul(op.transpose(s, w2, n)));
+            INDArray out = op.transpose(s, w1, n).muli(aPos);
+            if (aNeg != null) out.addi(op.transpose(s, w2, n).muli(aNeg));
             return out;
         }
     }
@@ -118,31 +125,40 @@ abstract class RulePropagator {
 
     /**
      * z^B: z = W(x) − W⁺(l) − W⁻(h) (biases cancel), R_in = x⊙Wᵀ(s) − l⊙W⁺ᵀ(s) − h⊙W⁻ᵀ(s). The bound terms are
-     * the same for every image, so W⁺(l) + W⁻(h) is computed once.
+     * the same for every image, so W⁺(l) + W⁻(h) is computed once; the three transposed passes run as one, with
+     * [W, W⁺, W⁻] stacked along the input axis.
      */
     private static final class ZBox extends RulePropagator {
         private final LinearOp op;
-        private final INDArray w, wPos, wNeg, low, high, boundTerm;
+        private final INDArray w, stacked, low, high, boundTerm;
+        private final long inputs;
 
         ZBox(LinearOp op, INDArray w, BoxBounds bounds) {
             this.op = op;
-            INDArray pos = Transforms.relu(w, true);
+            INDArray pos = Transforms.relu(w, true), neg = w.sub(pos);
             this.w = op.weights(w);
-            this.wPos = op.weights(pos);
-            this.wNeg = op.weights(w.sub(pos));
+            this.stacked = Nd4j.concat(1, this.w, op.weights(pos), op.weights(neg));
+            this.inputs = w.size(1);
             this.low = bounds.low();
             this.high = bounds.high();
-            this.boundTerm = op.forward(low, wPos, null).addi(op.forward(high, wNeg, null));
+            this.boundTerm = op.forward(low, op.weights(pos), null).addi(op.forward(high, op.weights(neg), null));
         }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
-            long n = a.size(0);
             INDArray zb = op.forward(a, w, null).subi(boundTerm);
             INDArray s = Stabilised.divide(r, zb, Rule.STABILISER);
-            INDArray out = a.mul(op.transpose(s, w, n));
-            out.subi(op.transpose(s, wPos, n).muli(low));
-            out.subi(op.transpose(s, wNeg, n).muli(high));
+            INDArray c = op.transpose(s, stacked, a.size(0)); // [N, 3·inputs, ...]: Wᵀs, W⁺ᵀs, W⁻ᵀs
+            INDArray out = part(c, 0).mul(a);
+            out.subi(part(c, 1).muli(low));
+            out.subi(part(c, 2).muli(high));
             return out;
+        }
+
+        private INDArray part(INDArray c, int k) {
+            INDArrayIndex[] index = new INDArrayIndex[c.rank()];
+            java.util.Arrays.fill(index, NDArrayIndex.all());
+            index[1] = NDArrayIndex.interval(k * inputs, (k + 1) * inputs);
+            return c.get(index);
         }
     }
 

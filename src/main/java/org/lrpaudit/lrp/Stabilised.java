@@ -1,11 +1,14 @@
 package org.lrpaudit.lrp;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The division step s = R / (z + e·sign₊(z)) of every rule, with sign₊(0) = +1, and s = 0 wherever z is exactly
- * zero: no relevance flows through a zero denominator, so neither NaN nor Inf can appear (LRP.md §4.2).
+ * The division step s = R / (z + e·sign(z)) of every rule, and s = 0 wherever z is exactly zero: no relevance flows
+ * through a zero denominator, so neither NaN nor Inf can appear (LRP.md §4.2). Because z + e·sign(z) is zero only
+ * where z is (elsewhere |z + e·sign(z)| ≥ |z|), libnd4j's divide_no_nan does the masking in the same pass.
  */
 final class Stabilised {
     private Stabilised() {}
@@ -18,13 +21,13 @@ final class Stabilised {
 
     private static INDArray divide(INDArray r, INDArray z, INDArray ePerImage, double e) {
         long n = z.size(0);
-        INDArray z2 = z.reshape(n, z.length() / n);
-        INDArray zero = z2.eq(0.0).castTo(z.dataType());
-        INDArray d = Transforms.sign(z2, true).addi(zero); // sign₊
-        if (ePerImage == null) d.muli(e); else d.muliColumnVector(ePerImage);
-        d.addi(z2).addi(zero); // exact zeros divide by 1 and are masked out below
-        INDArray s = r.reshape(n, z.length() / n).div(d).muli(zero.rsubi(1.0));
-        return s.reshape(z.shape());
+        INDArray d = Transforms.sign(z, true);
+        if (ePerImage == null) d.muli(e);
+        else d = d.reshape(n, z.length() / n).muliColumnVector(ePerImage).reshape(z.shape());
+        d.addi(z);
+        INDArray s = Nd4j.create(r.dataType(), z.shape());
+        Nd4j.exec(DynamicCustomOp.builder("divide_no_nan").addInputs(r.reshape(z.shape()), d).addOutputs(s).build());
+        return s;
     }
 
     /** RMS of each image's z, as a column [N, 1]: ε of LRP-ε is k times this (never taken over the batch). */
