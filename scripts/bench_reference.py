@@ -88,7 +88,7 @@ def load_onnx(path):
         at = {a.name: helper.get_attribute_value(a) for a in n.attribute}
         if [x for x in n.input if x and x not in consts] != [cur]:
             sys.exit(f"{path}: node {n.name} ({n.op_type}) does not continue the chain from {cur}")
-        op, mod, typ = n.op_type, None, None
+        op, mod = n.op_type, None                   # mod: (module, canonical type)
         pads = list(at.get("pads", [0, 0, 0, 0]))
         if pads[:2] != pads[2:] or at.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
             sys.exit(f"{path}: node {n.name}: asymmetric or automatic padding is not supported")
@@ -115,7 +115,8 @@ def load_onnx(path):
         elif op == "Relu":
             mod = nn.ReLU(), "relu"
         elif op == "MaxPool":
-            assert not at.get("ceil_mode", 0) and len(n.output) == 1, "MaxPool with ceil_mode/indices"
+            assert not at.get("ceil_mode", 0) and len(n.output) == 1 and at.get("dilations", [1, 1]) == [1, 1], \
+                "MaxPool with ceil_mode, indices or dilation"
             mod = nn.MaxPool2d(tuple(at["kernel_shape"]), tuple(at.get("strides", [1, 1])), tuple(pads[:2])), "maxpool"
         elif op == "AveragePool":
             assert not at.get("ceil_mode", 0), "AveragePool with ceil_mode"

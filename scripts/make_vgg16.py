@@ -26,7 +26,11 @@ import sys
 import onnx
 import torch
 import torch.nn as nn
-import torchvision
+
+try:
+    import torchvision
+except ImportError:
+    sys.exit("needs torchvision: apt-get install -y python3-torchvision")
 
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
              "GlobalAveragePool", "Flatten", "Reshape", "Dropout", "Identity"}

@@ -1,12 +1,5 @@
 package org.lrpaudit.audit;
 
-import static org.apache.spark.sql.functions.avg;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.first;
-import static org.apache.spark.sql.functions.stddev_samp;
-import static org.apache.spark.sql.functions.when;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +8,16 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.job.Columns;
 import scala.Tuple2;
 
 /**
- * classes/: per target class, the count, accuracy where labels are known, the mean heatmap, mean |heatmap| and mean
- * grid shares (element-wise sums combined map-side, so no heatmap reaches the driver), the means of the per-image
- * statistics and the spread of Σ relevance.
+ * classes/: per target class, the count, accuracy where labels are known, the means of the per-image statistics,
+ * the spread of Σ relevance, and the element-wise mean heatmap, mean |heatmap| and mean grid shares. One pass, one
+ * shuffle: partial sums are combined map-side (reduceByKey), so no heatmap reaches the driver.
  */
 public final class ClassAggregates {
     private ClassAggregates() {}
@@ -31,65 +25,104 @@ public final class ClassAggregates {
     public static final String COUNT = "count", LABELLED = "labelled", ACCURACY = "accuracy", MEAN_HEATMAP = "mean_heatmap",
             MEAN_ABS_HEATMAP = "mean_abs_heatmap", MEAN_GRID = "mean_grid", RELEVANCE_SUM_STD = "relevance_sum_std";
 
-    public static Dataset<Row> of(Dataset<Row> images) {
-        List<Column> aggs = new ArrayList<>();
-        aggs.add(first(Columns.TARGET_NAME).as(Columns.TARGET_NAME));
-        aggs.add(count("*").as(COUNT));
-        aggs.add(count(Columns.LABEL).as(LABELLED));
-        aggs.add(avg(when(col(Columns.LABEL).isNull(), null)
-                .otherwise(when(col(Columns.PREDICTED).equalTo(col(Columns.LABEL)), 1.0).otherwise(0.0))).as(ACCURACY));
-        for (String stat : Columns.STATISTICS) aggs.add(avg(stat).as("mean_" + stat));
-        aggs.add(stddev_samp(Columns.RELEVANCE_SUM).as(RELEVANCE_SUM_STD));
-        Dataset<Row> scalars = images.groupBy(Columns.TARGET)
-                .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+    public static final StructType SCHEMA = schema();
 
-        JavaRDD<Row> sums = images.select(Columns.TARGET, Columns.HEATMAP, Columns.GRID).javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getInt(0), Sums.of(r.getList(1), r.getList(2))))
-                .reduceByKey(Sums::plus)
-                .map(t -> t._2().toRow(t._1()));
-        StructType schema = new StructType()
-                .add("_target", DataTypes.IntegerType, false)
+    private static StructType schema() {
+        StructType s = new StructType()
+                .add(Columns.TARGET, DataTypes.IntegerType, false)
+                .add(Columns.TARGET_NAME, DataTypes.StringType, false)
+                .add(COUNT, DataTypes.LongType, false)
+                .add(LABELLED, DataTypes.LongType, false)
+                .add(ACCURACY, DataTypes.DoubleType, true);
+        for (String stat : Columns.STATISTICS) s = s.add("mean_" + stat, DataTypes.DoubleType, true);
+        return s.add(RELEVANCE_SUM_STD, DataTypes.DoubleType, true)
                 .add(MEAN_HEATMAP, DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add(MEAN_ABS_HEATMAP, DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add(MEAN_GRID, DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        Dataset<Row> arrays = images.sparkSession().createDataFrame(sums, schema);
-        return scalars.join(arrays, scalars.col(Columns.TARGET).equalTo(arrays.col("_target"))).drop("_target")
-                .orderBy(Columns.TARGET);
     }
 
-    /** Element-wise running sums of one class's heatmaps, |heatmaps| and grid shares, in double. */
-    static final class Sums implements Serializable {
-        long n;
+    public static Dataset<Row> of(Dataset<Row> images) {
+        List<Column> cols = new ArrayList<>(List.of(functions.col(Columns.TARGET), functions.col(Columns.TARGET_NAME),
+                functions.col(Columns.LABEL), functions.col(Columns.PREDICTED), functions.col(Columns.HEATMAP), functions.col(Columns.GRID)));
+        for (String stat : Columns.STATISTICS) cols.add(functions.col(stat).cast("double"));
+        JavaRDD<Row> rows = images.select(cols.toArray(new Column[0])).javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getInt(0), ClassSums.of(r)))
+                .reduceByKey(ClassSums::plus)
+                .map(t -> t._2().toRow(t._1()));
+        return images.sparkSession().createDataFrame(rows, SCHEMA);
+    }
+
+    /** Running sums for one class; merged pairwise, with Chan's update for the variance of Σ relevance. */
+    static final class ClassSums implements Serializable {
+        String name;
+        long n, labelled, correct;
+        double[] statSum = new double[Columns.STATISTICS.size()];
+        long[] statCount = new long[Columns.STATISTICS.size()];
+        double rsMean, rsM2; // Σ relevance: mean and sum of squared deviations
         double[] heatmap, abs, grid;
 
-        static Sums of(List<Float> heatmap, List<Float> grid) {
-            Sums s = new Sums();
+        static ClassSums of(Row r) {
+            ClassSums s = new ClassSums();
+            s.name = r.getString(1);
             s.n = 1;
-            s.heatmap = new double[heatmap.size()];
-            s.abs = new double[heatmap.size()];
-            s.grid = new double[grid.size()];
+            if (!r.isNullAt(2)) {
+                s.labelled = 1;
+                s.correct = r.getInt(2) == r.getInt(3) ? 1 : 0;
+            }
+            List<Float> h = r.getList(4), g = r.getList(5);
+            s.heatmap = new double[h.size()];
+            s.abs = new double[h.size()];
             for (int i = 0; i < s.heatmap.length; i++) {
-                double v = heatmap.get(i);
+                double v = h.get(i);
                 s.heatmap[i] = v;
                 s.abs[i] = Math.abs(v);
             }
-            for (int i = 0; i < s.grid.length; i++) s.grid[i] = grid.get(i);
+            s.grid = new double[g.size()];
+            for (int i = 0; i < s.grid.length; i++) s.grid[i] = g.get(i);
+            for (int k = 0; k < s.statSum.length; k++) {
+                if (!r.isNullAt(6 + k)) {
+                    s.statSum[k] = r.getDouble(6 + k);
+                    s.statCount[k] = 1;
+                }
+            }
+            s.rsMean = r.getDouble(6 + Columns.STATISTICS.indexOf(Columns.RELEVANCE_SUM));
             return s;
         }
 
-        Sums plus(Sums o) {
-            if (o.heatmap.length != heatmap.length) throw new IllegalStateException("heatmaps of one class differ in size");
+        ClassSums plus(ClassSums o) {
+            if (o.heatmap.length != heatmap.length) throw new IllegalStateException("heatmaps of class " + name + " differ in size");
             for (int i = 0; i < heatmap.length; i++) { heatmap[i] += o.heatmap[i]; abs[i] += o.abs[i]; }
             for (int i = 0; i < grid.length; i++) grid[i] += o.grid[i];
-            n += o.n;
+            for (int k = 0; k < statSum.length; k++) { statSum[k] += o.statSum[k]; statCount[k] += o.statCount[k]; }
+            long total = n + o.n;
+            double delta = o.rsMean - rsMean;
+            rsM2 += o.rsM2 + delta * delta * n * o.n / total;
+            rsMean += delta * o.n / total;
+            n = total;
+            labelled += o.labelled;
+            correct += o.correct;
             return this;
         }
 
-        Row toRow(int target) { return RowFactory.create(target, mean(heatmap), mean(abs), mean(grid)); }
+        Row toRow(int target) {
+            Object[] v = new Object[SCHEMA.size()];
+            int i = 0;
+            v[i++] = target;
+            v[i++] = name;
+            v[i++] = n;
+            v[i++] = labelled;
+            v[i++] = labelled == 0 ? null : (double) correct / labelled;
+            for (int k = 0; k < statSum.length; k++) v[i++] = statCount[k] == 0 ? null : statSum[k] / statCount[k];
+            v[i++] = n < 2 ? null : Math.sqrt(rsM2 / (n - 1));
+            v[i++] = mean(heatmap);
+            v[i++] = mean(abs);
+            v[i] = mean(grid);
+            return RowFactory.create(v);
+        }
 
         private float[] mean(double[] sum) {
             float[] out = new float[sum.length];
-            for (int i = 0; i < out.length; i++) out[i] = (float) (sum[i] / n);
+            for (int k = 0; k < out.length; k++) out[k] = (float) (sum[k] / n);
             return out;
         }
     }

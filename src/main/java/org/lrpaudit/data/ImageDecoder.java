@@ -17,6 +17,10 @@ public final class ImageDecoder {
     /** Default limit: 100 megapixels (a 10,000 × 10,000 image). */
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
 
+    static {
+        ImageIO.setUseCache(false); // decode from memory; the default caches every stream in a temporary file
+    }
+
     private final long maxPixels;
 
     public ImageDecoder(long maxPixels) {

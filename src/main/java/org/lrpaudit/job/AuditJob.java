@@ -82,11 +82,17 @@ public final class AuditJob {
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
+            long t0 = System.nanoTime();
             LrpAudit.explained(result).write().mode(SaveMode.Overwrite).parquet(images);
+            long t1 = System.nanoTime();
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
+            long t2 = System.nanoTime();
             Dataset<Row> written = spark.read().parquet(literal(images));
             ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
+            long t3 = System.nanoTime();
+            log.info(String.format("phases: explain + images/ %.2f s, errors/ %.2f s, classes/ %.2f s", (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                    (t3 - t2) / 1e9));
 
             long explained = written.count(), failed = spark.read().parquet(literal(errors)).count();
             if (explained + failed != total) {

@@ -1,50 +1,109 @@
 package org.lrpaudit.lrp;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * LRP results for a batch of N images.
- *
- * @param relevance   input relevance [N, C, H, W]
- * @param logits      [N, classes]
- * @param targets     the explained class of each image
- * @param layerSums   layerSums[i][l] = Σ relevance at the input of layer l for image i; the last entry is the
- *                    relevance put at the top (the target logit). Null unless requested.
+ * LRP results for a batch of N images. The per-image accessors work on one copy of the batch in Java arrays, made on
+ * first use: executors read every image's values, and per-image ND4J calls would cost more than the arithmetic.
  */
-public record Explanation(INDArray relevance, INDArray logits, int[] targets, double[][] layerSums) {
+public final class Explanation {
+    private final INDArray relevance, logits;
+    private final int[] targets;
+    private final double[][] layerSums;
+    private final int n, perImage, channels, plane;
+    private float[] relevanceData, logitData;
 
-    public int size() { return targets.length; }
+    /**
+     * @param relevance input relevance [N, C, H, W] (or [N, F] for a flat input)
+     * @param logits    [N, classes]
+     * @param targets   the explained class of each image
+     * @param layerSums layerSums[i][l] = Σ relevance at the input of layer l for image i; the last entry is the
+     *                  relevance put at the top (the target logit). Null unless requested.
+     */
+    public Explanation(INDArray relevance, INDArray logits, int[] targets, double[][] layerSums) {
+        this.relevance = relevance;
+        this.logits = logits;
+        this.targets = targets.clone();
+        this.layerSums = layerSums;
+        this.n = targets.length;
+        this.perImage = (int) (relevance.length() / n);
+        this.channels = relevance.rank() == 4 ? (int) relevance.size(1) : 1;
+        this.plane = perImage / channels;
+    }
+
+    public INDArray relevance() { return relevance; }
+
+    public INDArray logits() { return logits; }
+
+    public int[] targets() { return targets.clone(); }
+
+    public double[][] layerSums() { return layerSums; }
+
+    public int size() { return n; }
+
+    private float[] rel() {
+        if (relevanceData == null) relevanceData = relevance.dup('c').data().asFloat();
+        return relevanceData;
+    }
+
+    private float[] lg() {
+        if (logitData == null) logitData = logits.dup('c').data().asFloat();
+        return logitData;
+    }
 
     /** Input relevance of image i, row-major C×H×W. */
-    public float[] relevance(int i) { return relevance.get(NDArrayIndex.point(i)).dup().data().asFloat(); }
+    public float[] relevance(int i) {
+        float[] out = new float[perImage];
+        System.arraycopy(rel(), i * perImage, out, 0, perImage);
+        return out;
+    }
 
     /** Heatmap of image i: relevance summed over colour channels, row-major H×W (LRP.md §1.6). */
     public float[] heatmap(int i) {
-        return relevance.get(NDArrayIndex.point(i)).sum(0).dup().data().asFloat();
+        float[] r = rel(), out = new float[plane];
+        int base = i * perImage;
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < plane; p++) out[p] += r[base + c * plane + p];
+        }
+        return out;
     }
 
-    public float[] logits(int i) { return logits.getRow(i).dup().data().asFloat(); }
-
-    /** Softmax of image i's logits (reported alongside; LRP itself explains the logit). */
-    public double[] probabilities(int i) {
-        float[] logits = logits(i);
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (float v : logits) max = Math.max(max, v);
-        double[] p = new double[logits.length];
-        for (int k = 0; k < p.length; k++) sum += p[k] = Math.exp(logits[k] - max);
-        for (int k = 0; k < p.length; k++) p[k] /= sum;
-        return p;
+    public float[] logits(int i) {
+        int classes = (int) logits.size(1);
+        float[] out = new float[classes];
+        System.arraycopy(lg(), i * classes, out, 0, classes);
+        return out;
     }
 
     public int target(int i) { return targets[i]; }
 
-    public int predicted(int i) { return logits.getRow(i).argMax().getInt(0); }
+    public int predicted(int i) {
+        float[] l = logits(i);
+        int best = 0;
+        for (int k = 1; k < l.length; k++) if (l[k] > l[best]) best = k;
+        return best;
+    }
 
-    public float targetLogit(int i) { return logits.getFloat(i, targets[i]); }
+    public float targetLogit(int i) { return lg()[i * (int) logits.size(1) + targets[i]]; }
+
+    /** Softmax of image i's logits (reported alongside; LRP itself explains the logit). */
+    public double[] probabilities(int i) {
+        float[] l = logits(i);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : l) max = Math.max(max, v);
+        double[] p = new double[l.length];
+        for (int k = 0; k < p.length; k++) sum += p[k] = Math.exp(l[k] - max);
+        for (int k = 0; k < p.length; k++) p[k] /= sum;
+        return p;
+    }
 
     /** Σ of the input relevance of image i. */
-    public double relevanceSum(int i) { return relevance.get(NDArrayIndex.point(i)).sumNumber().doubleValue(); }
+    public double relevanceSum(int i) {
+        float[] r = rel();
+        double sum = 0;
+        for (int k = i * perImage, end = k + perImage; k < end; k++) sum += r[k];
+        return sum;
+    }
 
     /**
      * Share of the target logit that did not reach the input: absorbed by biases, ε or lost at the rules'

@@ -105,13 +105,20 @@ public final class OnnxImporter {
                     if (value == null) throw unsupported(n, "Constant without a tensor 'value' attribute");
                     constants.put(n.getOutput(0), value.getT());
                 }
+            }
+            // torch.onnx.export de-duplicates equal initializers and re-creates them as Identity nodes of a constant
+            for (NodeProto n : graph.getNodeList()) {
+                if (isConstantAlias(n)) constants.put(n.getOutput(0), constants.get(n.getInput(0)));
+            }
+            for (NodeProto n : graph.getNodeList()) {
+                if (isConstantNode(n)) continue;
                 for (String in : n.getInputList()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
             }
             readInput();
             Set<String> produced = new HashSet<>(List.of(current));
             graph.getNodeList().forEach(n -> produced.addAll(n.getOutputList()));
             for (NodeProto n : graph.getNodeList()) {
-                if (n.getOpType().equals("Constant")) continue;
+                if (isConstantNode(n)) continue;
                 for (String in : n.getInputList()) {
                     if (!in.isEmpty() && !constants.containsKey(in) && !produced.contains(in)) {
                         throw new ModelFormatException(modelName + ": node '" + n.getName() + "' (" + n.getOpType() + ") reads '" + in
@@ -152,6 +159,13 @@ public final class OnnxImporter {
         }
 
         private long[] inputShape;
+
+        /** A Constant, or an Identity of a constant: both only name weights. */
+        private boolean isConstantNode(NodeProto n) { return n.getOpType().equals("Constant") || isConstantAlias(n); }
+
+        private boolean isConstantAlias(NodeProto n) {
+            return n.getOpType().equals("Identity") && n.getInputCount() == 1 && constants.containsKey(n.getInput(0));
+        }
 
         private void readInput() {
             List<ValueInfoProto> inputs = graph.getInputList().stream()

@@ -66,6 +66,23 @@ class OnnxImporterTest {
         assertEquals(a.layers(), b.layers());
     }
 
+    /** torch.onnx.export turns equal initializers into one plus Identity nodes; those are weights, not the chain. */
+    @Test
+    void identityNodesOfInitializersAreWeights() throws IOException {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.modelPath("cnn")));
+        var graph = model.getGraph().toBuilder();
+        int conv = 0;
+        while (!graph.getNode(conv).getOpType().equals("Conv")) conv++;
+        String bias = graph.getNode(conv).getInput(2);
+        graph.addInitializer(graph.getInitializerList().stream().filter(t -> t.getName().equals(bias)).findFirst().orElseThrow()
+                .toBuilder().setName("shared_bias"));
+        graph.removeInitializer(graph.getInitializerList().indexOf(
+                graph.getInitializerList().stream().filter(t -> t.getName().equals(bias)).findFirst().orElseThrow()));
+        graph.addNode(0, onnx.Onnx.NodeProto.newBuilder().setName("Identity_0").setOpType("Identity").addInput("shared_bias").addOutput(bias));
+        Network net = OnnxImporter.fromProto(model.toBuilder().setGraph(graph).build(), "cnn.onnx", null);
+        assertEquals(Fixtures.network("cnn").layers(), net.layers());
+    }
+
     @Test
     void truncatedFileIsAClearError() throws IOException {
         byte[] bytes = Files.readAllBytes(Fixtures.modelPath("cnn"));
