@@ -81,10 +81,11 @@ interface LinearOp {
                 in = Nd4j.pad(a, new int[][] {{0, 0}, {0, 0}, {pads[0], pads[2]}, {pads[1], pads[3]}});
                 pH = 0; pW = 0;
             }
-            INDArray z = Nd4j.create(DataType.FLOAT, a.size(0), weight.size(0), outH, outW);
+            INDArray z = Nd4j.createUninitialized(DataType.FLOAT, a.size(0), weight.size(0), outH, outW);
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d");
             if (bias == null) op.addInputs(in, weight); else op.addInputs(in, weight, bias);
             Nd4j.exec(op.addOutputs(z).addIntegerArguments(kH, kW, sH, sW, pH, pW, dH, dW, 0, NCHW, OIHW).build());
+            if (in != a) Release.free(in);
             return z;
         }
 
@@ -104,8 +105,10 @@ interface LinearOp {
                 canvas.get(all(), all(), NDArrayIndex.interval(0, h), NDArrayIndex.interval(0, w))
                         .assign(full.get(all(), all(), NDArrayIndex.interval(0, h), NDArrayIndex.interval(0, w)));
             }
-            return canvas.get(all(), all(), NDArrayIndex.interval(pads[0], pads[0] + inH),
+            INDArray cropped = canvas.get(all(), all(), NDArrayIndex.interval(pads[0], pads[0] + inH),
                     NDArrayIndex.interval(pads[1], pads[1] + inW)).dup();
+            Release.free(full, canvas);
+            return cropped;
         }
 
         private static INDArrayIndex all() { return NDArrayIndex.all(); }

@@ -92,8 +92,12 @@ public final class LrpEngine {
         double[][] sums = layerSums ? new double[n][layers.size() + 1] : null;
         if (sums != null) record(sums, layers.size(), r);
         for (int l = layers.size() - 1; l >= 0; l--) {
-            r = layers.get(l).relevance(acts[l], acts[l + 1], r);
-            acts[l + 1] = null; // release activations as soon as they are used
+            INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
+            // free what is dead: the old relevance and this layer's output, unless reshapes share their memory
+            if (!Release.shares(next, r)) Release.free(r);
+            if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
+            acts[l + 1] = null;
+            r = next;
             if (sums != null) record(sums, l, r);
         }
         // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.

@@ -110,7 +110,7 @@ abstract class PreparedLayer {
         INDArray pool(String op, INDArray a) {
             long[] in = a.shape();
             long oh = (in[2] + 2L * args[4] - args[0]) / args[2] + 1, ow = (in[3] + 2L * args[5] - args[1]) / args[3] + 1;
-            INDArray out = Nd4j.create(DataType.FLOAT, in[0], in[1], oh, ow);
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, in[0], in[1], oh, ow);
             Nd4j.exec(DynamicCustomOp.builder(op).addInputs(a).addOutputs(out).addIntegerArguments(args).build());
             return out;
         }
@@ -124,7 +124,9 @@ abstract class PreparedLayer {
         /** z-rule through an average: R_in = a ⊙ avgpoolᵀ(R / avgpool(a)). */
         INDArray averageRelevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
-            return a.mul(poolBackward("avgpool2d_bp", a, s));
+            INDArray c = poolBackward("avgpool2d_bp", a, s);
+            Release.free(s);
+            return c.muli(a);
         }
     }
 
@@ -142,7 +144,10 @@ abstract class PreparedLayer {
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             if (mode == MaxPoolMode.WTA) return poolBackward("maxpool2d_bp", a, r);
-            return averageRelevance(a, pool("avgpool2d", a), r); // the forward kept the max; LRP sees an average
+            INDArray average = pool("avgpool2d", a); // the forward kept the max; LRP sees an average
+            INDArray out = averageRelevance(a, average, r);
+            Release.free(average);
+            return out;
         }
     }
 
@@ -161,7 +166,9 @@ abstract class PreparedLayer {
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER).divi(a.size(2) * a.size(3));
-            return a.mul(s); // s [N, C, 1, 1] broadcasts over H, W
+            INDArray out = a.mul(s); // s [N, C, 1, 1] broadcasts over H, W
+            Release.free(s);
+            return out;
         }
     }
 }

@@ -53,7 +53,9 @@ abstract class RulePropagator {
             INDArray s = relative > 0
                     ? Stabilised.divide(r, z, Stabilised.rmsPerImage(z).muli(relative))
                     : Stabilised.divide(r, z, absolute);
-            return op.transpose(s, w, a.size(0)).muli(a);
+            INDArray c = op.transpose(s, w, a.size(0));
+            Release.free(s);
+            return c.muli(a);
         }
     }
 
@@ -65,8 +67,12 @@ abstract class RulePropagator {
         Gamma(LinearOp op, INDArray w, INDArray b) { this.op = op; this.w = w; this.b = b; }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
-            INDArray s = Stabilised.divide(r, op.forward(a, w, b), Rule.STABILISER);
-            return op.transpose(s, w, a.size(0)).muli(a);
+            INDArray zRho = op.forward(a, w, b);
+            INDArray s = Stabilised.divide(r, zRho, Rule.STABILISER);
+            Release.free(zRho);
+            INDArray c = op.transpose(s, w, a.size(0));
+            Release.free(s);
+            return c.muli(a);
         }
     }
 
@@ -94,7 +100,12 @@ abstract class RulePropagator {
             INDArray aPos = Transforms.relu(a, true);
             INDArray aNeg = a.minNumber().doubleValue() < 0 ? a.sub(aPos) : null;
             INDArray out = part(aPos, aNeg, wPos, wNeg, bPos, r).muli(alpha);
-            if (beta != 0) out.subi(part(aPos, aNeg, wNeg, wPos, bNeg, r).muli(beta));
+            if (beta != 0) {
+                INDArray negative = part(aPos, aNeg, wNeg, wPos, bNeg, r);
+                out.subi(negative.muli(beta));
+                Release.free(negative);
+            }
+            Release.free(aPos, aNeg);
             return out;
         }
 
@@ -102,10 +113,20 @@ abstract class RulePropagator {
         private INDArray part(INDArray aPos, INDArray aNeg, INDArray w1, INDArray w2, INDArray bias, INDArray r) {
             long n = aPos.size(0);
             INDArray z = op.forward(aPos, w1, bias);
-            if (aNeg != null) z.addi(op.forward(aNeg, w2, null));
+            if (aNeg != null) {
+                INDArray zNeg = op.forward(aNeg, w2, null);
+                z.addi(zNeg);
+                Release.free(zNeg);
+            }
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
+            Release.free(z);
             INDArray out = op.transpose(s, w1, n).muli(aPos);
-            if (aNeg != null) out.addi(op.transpose(s, w2, n).muli(aNeg));
+            if (aNeg != null) {
+                INDArray c = op.transpose(s, w2, n).muli(aNeg);
+                out.addi(c);
+                Release.free(c);
+            }
+            Release.free(s);
             return out;
         }
     }
@@ -118,8 +139,13 @@ abstract class RulePropagator {
         InputFree(LinearOp op, INDArray w) { this.op = op; this.w = w; }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
-            INDArray s = Stabilised.divide(r, op.forward(Nd4j.onesLike(a), w, null), Rule.STABILISER);
-            return op.transpose(s, w, a.size(0));
+            INDArray ones = Nd4j.onesLike(a);
+            INDArray zRho = op.forward(ones, w, null);
+            INDArray s = Stabilised.divide(r, zRho, Rule.STABILISER);
+            Release.free(ones, zRho);
+            INDArray out = op.transpose(s, w, a.size(0));
+            Release.free(s);
+            return out;
         }
     }
 
@@ -147,10 +173,13 @@ abstract class RulePropagator {
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray zb = op.forward(a, w, null).subi(boundTerm);
             INDArray s = Stabilised.divide(r, zb, Rule.STABILISER);
+            Release.free(zb);
             INDArray c = op.transpose(s, stacked, a.size(0)); // [N, 3·inputs, ...]: Wᵀs, W⁺ᵀs, W⁻ᵀs
+            Release.free(s);
             INDArray out = part(c, 0).mul(a);
             out.subi(part(c, 1).muli(low));
             out.subi(part(c, 2).muli(high));
+            Release.free(c);
             return out;
         }
 

@@ -25,8 +25,9 @@ final class Stabilised {
         if (ePerImage == null) d.muli(e);
         else d = d.reshape(n, z.length() / n).muliColumnVector(ePerImage).reshape(z.shape());
         d.addi(z);
-        INDArray s = Nd4j.create(r.dataType(), z.shape());
+        INDArray s = Nd4j.createUninitialized(r.dataType(), z.shape());
         Nd4j.exec(DynamicCustomOp.builder("divide_no_nan").addInputs(r.reshape(z.shape()), d).addOutputs(s).build());
+        Release.free(d);
         return s;
     }
 
