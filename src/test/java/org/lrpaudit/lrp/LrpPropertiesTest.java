@@ -93,6 +93,24 @@ class LrpPropertiesTest {
         }
     }
 
+    /** Large images run in sub-batches; the result is the same as one pass, targets and layer sums in order. */
+    @Test
+    void subBatchesGiveTheSameResultAsOnePass() {
+        Network net = Fixtures.network("cnn");
+        Composite c = Presets.resolve("tutorial", net, MaxPoolMode.AVG);
+        INDArray x = Fixtures.input("cnn");
+        int[] targets = {3, -1, 0, -1, 9, 1, -1, 2};
+        Explanation whole = new LrpEngine(net, c, Fixtures.bounds("cnn"), 64).explain(x, targets, true);
+        Explanation parts = new LrpEngine(net, c, Fixtures.bounds("cnn"), 3).explain(x, targets, true);
+        assertEquals(java.util.Arrays.toString(whole.targets()), java.util.Arrays.toString(parts.targets()));
+        for (int i = 0; i < 8; i++) {
+            INDArray a = whole.relevance().get(NDArrayIndex.point(i)), b = parts.relevance().get(NDArrayIndex.point(i));
+            assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-5 * a.amaxNumber().doubleValue(), "image " + i);
+            assertEquals(whole.layerSums()[i][0], parts.layerSums()[i][0], 1e-5 * Math.abs(whole.targetLogit(i)));
+        }
+        assertTrue(LrpEngine.chunkSize(java.util.List.of(new long[] {64, 224, 224})) == 1, "VGG-sized activations run one by one");
+    }
+
     /** γ → ∞ approaches z⁺ (α1β0) on layers whose inputs are non-negative. */
     @Test
     void largeGammaApproachesZPlus() {

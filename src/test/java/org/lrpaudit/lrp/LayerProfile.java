@@ -1,0 +1,33 @@
+package org.lrpaudit.lrp;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.lrpaudit.bench.Inputs;
+import org.lrpaudit.model.Network;
+import org.lrpaudit.model.OnnxImporter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Prints forward and relevance time per layer (a profiling aid: java ... LayerProfile model.onnx batch). */
+public final class LayerProfile {
+    public static void main(String[] args) {
+        Network net = OnnxImporter.load(Path.of(args[0]));
+        int batch = Integer.parseInt(args[1]);
+        Composite composite = Presets.resolve("tutorial", net, MaxPoolMode.AVG);
+        long[] s = net.inputShape();
+        LrpEngine engine = new LrpEngine(net, composite, InputBounds.fromNormalisation(new double[] {0.45}, new double[] {0.226}, (int) s[0]));
+        INDArray x = Inputs.random(batch, s, 0.45, 0.226);
+        List<long[]> shapes = net.shapes();
+        for (int rep = 0; rep < 3; rep++) {
+            double[][] t = engine.profile(x);
+            if (rep < 2) continue;
+            double fwd = 0, bwd = 0;
+            for (int l = 0; l < net.size(); l++) {
+                fwd += t[l][0];
+                bwd += t[l][1];
+                System.out.printf("%3d %-8s %-16s fwd %7.1f ms  lrp %7.1f ms  %s%n", l, net.layer(l).type(),
+                        java.util.Arrays.toString(shapes.get(l + 1)), t[l][0] * 1e3, t[l][1] * 1e3, composite.describe(l, net.layer(l)));
+            }
+            System.out.printf("total fwd %.1f ms, lrp %.1f ms%n", fwd * 1e3, bwd * 1e3);
+        }
+    }
+}
