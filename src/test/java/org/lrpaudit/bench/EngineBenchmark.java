@@ -50,7 +50,9 @@ final class EngineBenchmark {
         long[] s = net.inputShape();
         LrpEngine engine = new LrpEngine(net, composite, InputBounds.fromNormalisation(c.mean(), c.std(), (int) s[0]));
         INDArray x = input(c, s);
-        for (int i = 0; i < warmup; i++) engine.explain(x);
+        // warm up for at least W calls and 2 seconds: the first cases otherwise also measure the JIT compiling ND4J's Java side
+        long warmEnd = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) engine.explain(x);
         List<Double> engineTimes = new ArrayList<>(), referenceTimes = new ArrayList<>();
         long heap = 0, offHeap = 0, rss = 0;
         double referenceRss = 0;
