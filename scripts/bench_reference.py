@@ -183,7 +183,7 @@ def rho_incr(rule):
         return ident, lambda z: stabilise(z, k)
     if name == "gamma":
         return (lambda p: p + k * p.clamp(min=0)), lambda z: stabilise(z, TINY)
-    sys.exit(f"rule {rule} is not implemented in the benchmark")
+    sys.exit(f"the benchmark reference times zero, epsilon, epsilon-abs, gamma and zb; rule {rule} is for scripts/lrp_reference.py")
 
 
 def lrp_step(layer, rule, a, R):
