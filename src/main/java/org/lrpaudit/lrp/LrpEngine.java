@@ -148,12 +148,12 @@ public final class LrpEngine {
     }
 
     /**
-     * Seconds spent per layer [forward, relevance] for one batch explained with the predicted class: a profiling aid
-     * for benchmarks (same work as {@link #explain}, minus the NaN check).
+     * Per layer [forward seconds, relevance seconds, resident-memory change over the relevance step in bytes] for one
+     * batch explained with the predicted class: a profiling aid (same work as {@link #explain}, minus the NaN check).
      */
     public double[][] profile(INDArray x) {
         INDArray[] acts = new INDArray[layers.size() + 1];
-        double[][] t = new double[layers.size()][2];
+        double[][] t = new double[layers.size()][3];
         acts[0] = checkInput(x);
         for (int l = 0; l < layers.size(); l++) {
             long t0 = System.nanoTime();
@@ -167,12 +167,13 @@ public final class LrpEngine {
             r.putScalar(i, c, logits.getFloat(i, c));
         }
         for (int l = layers.size() - 1; l >= 0; l--) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), rss = org.bytedeco.javacpp.Pointer.physicalBytes();
             INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
             if (!Release.shares(next, r)) Release.free(r);
             if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
             r = next;
             t[l][1] = (System.nanoTime() - t0) / 1e9;
+            t[l][2] = org.bytedeco.javacpp.Pointer.physicalBytes() - rss;
         }
         return t;
     }

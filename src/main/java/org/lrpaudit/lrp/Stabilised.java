@@ -21,13 +21,13 @@ final class Stabilised {
 
     private static INDArray divide(INDArray r, INDArray z, INDArray ePerImage, double e) {
         long n = z.size(0);
-        INDArray d = Transforms.sign(z, true);
+        INDArray sign = Transforms.sign(z, true), d = sign;
         if (ePerImage == null) d.muli(e);
         else d = d.reshape(n, z.length() / n).muliColumnVector(ePerImage).reshape(z.shape());
         d.addi(z);
         INDArray s = Nd4j.createUninitialized(r.dataType(), z.shape());
         Nd4j.exec(DynamicCustomOp.builder("divide_no_nan").addInputs(r.reshape(z.shape()), d).addOutputs(s).build());
-        Release.free(d);
+        Release.free(sign); // d may be a reshaped view, which close() would not free
         return s;
     }
 

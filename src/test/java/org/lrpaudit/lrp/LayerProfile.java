@@ -24,8 +24,9 @@ public final class LayerProfile {
             for (int l = 0; l < net.size(); l++) {
                 fwd += t[l][0];
                 bwd += t[l][1];
-                System.out.printf("%3d %-8s %-16s fwd %7.1f ms  lrp %7.1f ms  %s%n", l, net.layer(l).type(),
-                        java.util.Arrays.toString(shapes.get(l + 1)), t[l][0] * 1e3, t[l][1] * 1e3, composite.describe(l, net.layer(l)));
+                System.out.printf("%3d %-8s %-16s fwd %7.1f ms  lrp %7.1f ms  rss %+6.1f MB  %s%n", l, net.layer(l).type(),
+                        java.util.Arrays.toString(shapes.get(l + 1)), t[l][0] * 1e3, t[l][1] * 1e3, t[l][2] / 1048576,
+                        composite.describe(l, net.layer(l)));
             }
             System.out.printf("total fwd %.1f ms, lrp %.1f ms%n", fwd * 1e3, bwd * 1e3);
         }
