@@ -42,13 +42,22 @@ public final class Explanation {
     public int size() { return n; }
 
     private float[] rel() {
-        if (relevanceData == null) relevanceData = relevance.dup('c').data().asFloat();
+        if (relevanceData == null) relevanceData = javaArray(relevance);
         return relevanceData;
     }
 
     private float[] lg() {
-        if (logitData == null) logitData = logits.dup('c').data().asFloat();
+        if (logitData == null) logitData = javaArray(logits);
         return logitData;
+    }
+
+    /** The values in row-major order; copies through a temporary only when the array is a view or not row-major. */
+    private static float[] javaArray(INDArray a) {
+        if (!a.isView() && a.ordering() == 'c' && a.data().length() == a.length()) return a.data().asFloat();
+        INDArray copy = a.dup('c');
+        float[] out = copy.data().asFloat();
+        Release.free(copy);
+        return out;
     }
 
     /** Input relevance of image i, row-major C×H×W. */
