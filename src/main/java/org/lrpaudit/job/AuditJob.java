@@ -1,7 +1,5 @@
 package org.lrpaudit.job;
 
-import static org.apache.spark.sql.functions.col;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,11 +96,8 @@ public final class AuditJob {
             if (explained + failed != total) {
                 throw new IllegalStateException("count mismatch: " + total + " inputs but " + explained + " explained + " + failed + " failed");
             }
-            Row acc = written.agg(org.apache.spark.sql.functions.avg(
-                    org.apache.spark.sql.functions.when(col("label").isNull(), null)
-                            .otherwise(org.apache.spark.sql.functions.when(col("predicted").equalTo(col("label")), 1.0).otherwise(0.0)))).first();
-            Double accuracy = acc.isNullAt(0) ? null : acc.getDouble(0);
             List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
+            Double accuracy = overallAccuracy(classRows);
             Instant end = Instant.now();
 
             Map<String, Object> manifest = new LinkedHashMap<>();
@@ -142,6 +137,19 @@ public final class AuditJob {
             progress.shutdownNow();
             result.unpersist();
         }
+    }
+
+    /** Accuracy over all labelled images, from the per-class counts already in classes/ (no second pass over images/). */
+    static Double overallAccuracy(List<Row> classes) {
+        long labelled = 0;
+        double correct = 0;
+        for (Row c : classes) {
+            long n = c.getLong(c.fieldIndex(ClassAggregates.LABELLED));
+            if (n == 0) continue;
+            labelled += n;
+            correct += n * c.getDouble(c.fieldIndex(ClassAggregates.ACCURACY));
+        }
+        return labelled == 0 ? null : correct / labelled;
     }
 
     /** Honours spark-submit's master; defaults to local[*] for a run on one machine. */

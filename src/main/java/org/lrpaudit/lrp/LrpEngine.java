@@ -132,12 +132,7 @@ public final class LrpEngine {
         double[][] sums = layerSums ? new double[n][layers.size() + 1] : null;
         if (sums != null) record(sums, layers.size(), r);
         for (int l = layers.size() - 1; l >= 0; l--) {
-            INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
-            // free what is dead: the old relevance and this layer's output, unless reshapes share their memory
-            if (!Release.shares(next, r)) Release.free(r);
-            if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
-            acts[l + 1] = null;
-            r = next;
+            r = backwardStep(l, acts, r);
             if (sums != null) record(sums, l, r);
         }
         // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.
@@ -145,6 +140,18 @@ public final class LrpEngine {
             throw new IllegalStateException("LRP produced NaN/Inf with " + composite + " on " + network.name());
         }
         return new Explanation(r, logits, chosen, sums);
+    }
+
+    /**
+     * Layer l's relevance step; then frees what is dead: the old relevance and the layer's output (never the logits,
+     * and never memory that a reshape or an in-place ReLU still shares with the layer's input).
+     */
+    private INDArray backwardStep(int l, INDArray[] acts, INDArray r) {
+        INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
+        if (!Release.shares(next, r)) Release.free(r);
+        if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
+        acts[l + 1] = null;
+        return next;
     }
 
     /**
@@ -168,10 +175,7 @@ public final class LrpEngine {
         }
         for (int l = layers.size() - 1; l >= 0; l--) {
             long t0 = System.nanoTime(), rss = org.bytedeco.javacpp.Pointer.physicalBytes();
-            INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
-            if (!Release.shares(next, r)) Release.free(r);
-            if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
-            r = next;
+            r = backwardStep(l, acts, r);
             t[l][1] = (System.nanoTime() - t0) / 1e9;
             t[l][2] = org.bytedeco.javacpp.Pointer.physicalBytes() - rss;
         }
