@@ -41,6 +41,13 @@ public final class Settings {
         IMAGE_COLUMN("image-column", "NAME", "Parquet input: the image bytes column (default image)"),
         LABEL_COLUMN("label-column", "NAME", "Parquet input: the integer label column, if any (default label)"),
         GRID("grid", "G", "cells per side of the relevance-share grid statistic (default 4)"),
+        SPRAY("spray", "on|off", "spectral relevance analysis per class: clusters/, image_clusters/, findings/, report/ (default on)"),
+        SPRAY_SIZE("spray-size", "N", "SpRAy: heatmaps are area-averaged to at most NxN cells before clustering (default 16)"),
+        SPRAY_NORMALISATION("spray-normalisation", "abs|positive", "SpRAy: each heatmap sums to 1 over |R| or over R+ (default abs)"),
+        SPRAY_NEIGHBOURS("spray-neighbours", "K", "SpRAy: neighbours per image in the affinity graph (default 10)"),
+        SPRAY_MAX_CLUSTERS("spray-max-clusters", "K", "SpRAy: the eigengap picks 2..K clusters per class (default 8)"),
+        SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
+        REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
         IMAGE("image", "FILE", "explain: the image to explain"),
         HEATMAP("heatmap", "FILE.png", "explain: where to write the heatmap (default: beside nothing, not written)");
@@ -132,6 +139,17 @@ public final class Settings {
     }
 
     public boolean flag(Key key) { return Boolean.parseBoolean(values.getOrDefault(key, "false")); }
+
+    /** An on/off setting (also true/false, yes/no). */
+    public boolean enabled(Key key, boolean dflt) {
+        String v = values.get(key);
+        if (v == null) return dflt;
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes", "1" -> true;
+            case "off", "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("--" + key.name + " needs on or off, got '" + v + "'");
+        };
+    }
 
     public int intValue(Key key, int dflt) {
         String v = values.get(key);

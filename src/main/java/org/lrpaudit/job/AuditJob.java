@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class AuditJob {
     private static final Logger log = LoggerFactory.getLogger(AuditJob.class);
     /** What the job writes; --overwrite removes these and nothing else. */
-    static final List<String> OUTPUTS = List.of("images", "errors", "classes", "_manifest.json");
+    static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
+            "_manifest.json");
 
     /** Where the outputs went and what they hold. */
     public record Result(String output, long input, long explained, long failed, Double accuracy, Duration duration,
@@ -98,6 +99,11 @@ public final class AuditJob {
             }
             List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
             Double accuracy = overallAccuracy(classRows);
+            long t4 = System.nanoTime();
+            DatasetAudit.Outcome audit = s.enabled(Key.SPRAY, true)
+                    ? DatasetAudit.run(spark, written, classRows, DatasetAudit.options(s), output)
+                    : new DatasetAudit.Outcome(List.of(), List.of());
+            log.info(String.format("phase: dataset audit %.2f s", (System.nanoTime() - t4) / 1e9));
             Instant end = Instant.now();
 
             Map<String, Object> manifest = new LinkedHashMap<>();
