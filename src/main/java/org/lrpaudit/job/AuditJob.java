@@ -22,6 +22,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.audit.ClassAggregates;
+import org.lrpaudit.audit.Findings;
+import org.lrpaudit.audit.spray.SpectralAnalysis;
+import org.lrpaudit.render.Report;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.cli.Settings;
@@ -40,10 +43,11 @@ public final class AuditJob {
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
             "_manifest.json");
+    static final List<String> SPRAY_OUTPUTS = List.of("clusters", "image_clusters", "findings");
 
     /** Where the outputs went and what they hold. */
     public record Result(String output, long input, long explained, long failed, Double accuracy, Duration duration,
-                         List<Row> classes) {}
+                         List<Row> classes, List<Findings.Finding> findings, String report) {}
 
     private AuditJob() {}
 
@@ -57,6 +61,8 @@ public final class AuditJob {
             throw new IllegalArgumentException("--grid " + options.grid() + " is finer than the " + setup.preprocessing().height() + "x"
                     + setup.preprocessing().width() + " heatmap");
         }
+        boolean sprayOn = s.enabled(Key.SPRAY, true);
+        SpectralAnalysis.Options sprayOptions = DatasetAudit.options(s); // validated before any task runs
         String input = s.require(Key.INPUT), output = s.require(Key.OUTPUT);
         String format = s.get(Key.INPUT_FORMAT, "auto");
         if (!format.equals("auto")) DatasetSources.parseFormat(format);
@@ -100,9 +106,9 @@ public final class AuditJob {
             List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
             Double accuracy = overallAccuracy(classRows);
             long t4 = System.nanoTime();
-            DatasetAudit.Outcome audit = s.enabled(Key.SPRAY, true)
-                    ? DatasetAudit.run(spark, written, classRows, DatasetAudit.options(s), output)
-                    : new DatasetAudit.Outcome(List.of(), List.of());
+            DatasetAudit.Outcome audit = sprayOn
+                    ? DatasetAudit.run(spark, written, classRows, sprayOptions, output)
+                    : new DatasetAudit.Outcome(List.of(), List.of(), List.of());
             log.info(String.format("phase: dataset audit %.2f s", (System.nanoTime() - t4) / 1e9));
             Instant end = Instant.now();
 
@@ -136,9 +142,15 @@ public final class AuditJob {
                     "nd4j", v.getProperty("nd4j", "unknown"), "java", System.getProperty("java.version")));
             manifest.put("native", Map.of("onednn", nativeInfo.onednn(), "description", nativeInfo.describe()));
             manifest.put("spark_master", spark.sparkContext().master());
-            manifest.put("outputs", Map.of("images", images, "errors", errors, "classes", classes));
+            Map<String, Object> outputs = new LinkedHashMap<>();
+            for (String name : OUTPUTS) if (!name.startsWith("_") && (sprayOn || !SPRAY_OUTPUTS.contains(name))) outputs.put(name, child(output, name));
+            manifest.put("outputs", outputs);
+            manifest.put("findings", audit.findings().stream().map(f -> Map.of("class", f.targetName(), "kind", f.kind(), "severity", f.severity(),
+                    "score", f.score(), "reason", f.reason())).toList());
+            String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
+                    sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
-            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows);
+            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report);
         } finally {
             progress.shutdownNow();
             result.unpersist();

@@ -1,18 +1,25 @@
 package org.lrpaudit.job;
 
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
 import org.lrpaudit.audit.ClassAggregates;
+import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +28,39 @@ final class DatasetAudit {
     private static final Logger log = LoggerFactory.getLogger(DatasetAudit.class);
 
     /** What the audit wrote; clusters is empty when SpRAy is off. */
-    record Outcome(List<Row> clusters, List<SpectralAnalysis.ClassSpectrum> spectra) {}
+    record Outcome(List<Row> clusters, List<SpectralAnalysis.ClassSpectrum> spectra, List<Findings.Finding> findings) {}
 
     private DatasetAudit() {}
+
+    /**
+     * Up to {@code perCluster} member heatmaps of every cluster (deterministic: the smallest hashes of image_id),
+     * streamed to the driver one partition at a time for the report's galleries.
+     */
+    static Iterator<Report.Member> members(Dataset<Row> images, String output, int perCluster) {
+        if (perCluster <= 0) return Collections.emptyIterator();
+        SparkSession spark = images.sparkSession();
+        Dataset<Row> assigned = spark.read().parquet(AuditJob.literal(AuditJob.child(output, "image_clusters")));
+        WindowSpec w = Window.partitionBy(Columns.TARGET, SpectralAnalysis.CLUSTER).orderBy(functions.xxhash64(functions.col(Columns.IMAGE_ID)),
+                functions.col(Columns.IMAGE_ID));
+        Dataset<Row> sample = assigned.withColumn("n", functions.row_number().over(w)).filter(functions.col("n").leq(perCluster))
+                .join(images.select(Columns.IMAGE_ID, Columns.LABEL_NAME, Columns.PREDICTED_NAME, Columns.HEATMAP, Columns.HEATMAP_HEIGHT,
+                        Columns.HEATMAP_WIDTH), Columns.IMAGE_ID)
+                .orderBy(Columns.TARGET, SpectralAnalysis.CLUSTER, "n");
+        Iterator<Row> rows = sample.toLocalIterator();
+        return new Iterator<>() {
+            @Override public boolean hasNext() { return rows.hasNext(); }
+
+            @Override public Report.Member next() {
+                Row r = rows.next();
+                List<Float> h = r.getList(r.fieldIndex(Columns.HEATMAP));
+                float[] heatmap = new float[h.size()];
+                for (int i = 0; i < heatmap.length; i++) heatmap[i] = h.get(i);
+                return new Report.Member(r.getAs(Columns.IMAGE_ID), r.<Integer>getAs(Columns.TARGET), r.<Integer>getAs(SpectralAnalysis.CLUSTER),
+                        r.getAs(Columns.LABEL_NAME), r.getAs(Columns.PREDICTED_NAME), heatmap, r.<Integer>getAs(Columns.HEATMAP_HEIGHT),
+                        r.<Integer>getAs(Columns.HEATMAP_WIDTH));
+            }
+        };
+    }
 
     static SpectralAnalysis.Options options(Settings s) {
         SpectralAnalysis.Options d = SpectralAnalysis.Options.defaults();
@@ -50,6 +87,12 @@ final class DatasetAudit {
                 .parquet(clusters);
         List<Row> clusterRows = spark.read().parquet(AuditJob.literal(clusters)).orderBy(Columns.TARGET, SpectralAnalysis.CLUSTER).collectAsList();
         log.info(String.format("SpRAy: %d classes, %d clusters in %.1f s", spray.spectra().size(), clusterRows.size(), (System.nanoTime() - t0) / 1e9));
-        return new Outcome(clusterRows, spray.spectra());
+        for (Findings.Finding f : Findings.divergentClusters(clusterRows)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
+        for (Findings.Finding f : Findings.concentratedRelevance(clusterRows)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
+        for (Findings.Finding f : Findings.borderRelevance(classes)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
+        List<Findings.Finding> findings = Findings.of(classes, clusterRows);
+        spark.createDataFrame(Findings.rows(findings), Findings.SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
+                .parquet(AuditJob.child(output, "findings"));
+        return new Outcome(clusterRows, spray.spectra(), findings);
     }
 }

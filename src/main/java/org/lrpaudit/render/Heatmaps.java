@@ -50,6 +50,17 @@ public final class Heatmaps {
         return img;
     }
 
+    /** PNG bytes of the rendered heatmap, upscaled to about `pixels` on its longer side. */
+    public static byte[] png(float[] heatmap, int height, int width, int pixels) {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try {
+            ImageIO.write(render(heatmap, height, width, Math.max(1, pixels / Math.max(height, width))), "png", bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     public static void writePng(float[] heatmap, int height, int width, Path file) throws IOException {
         int cell = Math.max(1, 224 / Math.max(height, width));
         ImageIO.write(render(heatmap, height, width, cell), "png", file.toFile());

@@ -14,7 +14,11 @@ import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.job.Columns;
 import scala.Tuple2;
 
-/** clusters/: one row per (class, cluster) with its size, the class's spectrum and the cluster's mean heatmap. */
+/**
+ * clusters/: one row per (class, cluster) with its size, the class's spectrum, the cluster's mean heatmap and its
+ * mean positive-relevance map (each image's R⁺ downsampled and summing to 1, whatever the clustering normalisation:
+ * findings compare where the evidence for the class lies).
+ */
 public final class ClusterTable {
     public static final String LABELLED = "labelled", LABEL_AGREEMENT = "label_agreement", MEAN_BORDER_SHARE = "mean_border_share",
             MEAN_ENTROPY = "mean_entropy";
@@ -75,7 +79,7 @@ public final class ClusterTable {
             float[] f = new float[h.size()];
             s.heatmap = new double[f.length];
             for (int i = 0; i < f.length; i++) s.heatmap[i] = f[i] = h.get(i);
-            s.vector = HeatmapVectors.of(f, s.height, s.width, o.size(), o.normalisation());
+            s.vector = HeatmapVectors.of(f, s.height, s.width, o.size(), HeatmapVectors.Normalisation.POSITIVE);
             int[] shape = HeatmapVectors.shape(s.height, s.width, o.size());
             s.vh = shape[0];
             s.vw = shape[1];

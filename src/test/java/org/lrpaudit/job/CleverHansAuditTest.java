@@ -1,0 +1,100 @@
+package org.lrpaudit.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lrpaudit.SparkTest;
+import org.lrpaudit.audit.Findings;
+import org.lrpaudit.cli.Settings;
+
+/**
+ * The audit's proof on a planted Clever Hans (src/test/resources/fixtures/clever-hans, scripts/make_clever_hans.py):
+ * a CNN trained with a "(c)" mark at the bottom edge of every trouser image, and the same CNN trained without it.
+ */
+class CleverHansAuditTest extends SparkTest {
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/clever-hans");
+    @TempDir static Path tmp;
+    static AuditJob.Result marked, clean;
+    static Map<String, Boolean> marks = new HashMap<>();
+
+    static AuditJob.Result audit(String model, Path out, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--model", FIXTURE.resolve(model).toString(), "--input",
+                FIXTURE.resolve("images").toString(), "--classes", FIXTURE.resolve("classes.txt").toString(), "--color", "gray",
+                "--mean", "0.286", "--std", "0.353", "--output", out.toString()));
+        args.addAll(List.of(extra));
+        return AuditJob.run(Settings.parse(args.toArray(new String[0])));
+    }
+
+    @BeforeAll
+    static void audits() throws IOException {
+        for (String line : Files.readAllLines(FIXTURE.resolve("marks.csv")).subList(1, 401)) {
+            String[] f = line.split(",");
+            marks.put(f[0].substring("images/".length()), f[2].equals("1"));
+        }
+        marked = audit("marked.onnx", tmp.resolve("marked"));
+        clean = audit("clean.onnx", tmp.resolve("clean"));
+    }
+
+    @Test
+    void theMarkedClassIsTheTopFinding() {
+        Findings.Finding top = marked.findings().get(0);
+        assertEquals("trouser", top.targetName(), marked.findings().toString());
+        assertEquals("high", top.severity(), top.toString());
+        assertTrue(top.reason().contains("bottom"), top.reason());
+        List<Row> table = spark.read().parquet(tmp.resolve("marked/findings").toString()).orderBy("rank").collectAsList();
+        assertEquals(marked.findings().size(), table.size());
+        assertEquals("trouser", table.get(0).getAs("target_name"));
+        assertEquals(1, (int) table.get(0).getAs("rank"));
+    }
+
+    @Test
+    void theModelTrainedWithoutTheMarkRaisesNoSuchFinding() {
+        assertTrue(clean.findings().stream().noneMatch(f -> f.targetName().equals("trouser")), clean.findings().toString());
+        assertTrue(clean.findings().stream().noneMatch(f -> f.severity().equals("high")), clean.findings().toString());
+    }
+
+    /** Explaining the label, the trouser class holds 50 marked and 50 unmarked trousers: SpRAy must tell them apart. */
+    @Test
+    void sprayClustersSeparateMarkedFromUnmarkedTrousers() {
+        Path out = tmp.resolve("marked-label");
+        audit("marked.onnx", out, "--target", "label");
+        Map<Integer, int[]> counts = new HashMap<>(); // cluster -> {marked, unmarked}
+        for (Row r : spark.read().parquet(out.resolve("image_clusters").toString()).where("target = 1").collectAsList()) {
+            Boolean m = marks.get(r.<String>getAs("image_id"));
+            counts.computeIfAbsent(r.getAs("cluster"), k -> new int[2])[m ? 0 : 1]++;
+        }
+        int total = 0, majority = 0;
+        for (int[] c : counts.values()) {
+            total += c[0] + c[1];
+            majority += Math.max(c[0], c[1]);
+        }
+        assertEquals(100, total);
+        assertTrue(counts.size() >= 2, "one cluster only");
+        double purity = (double) majority / total;
+        System.out.printf("SpRAy purity on marked vs unmarked trousers: %.3f over %d clusters%n", purity, counts.size());
+        assertTrue(purity >= 0.9, "purity " + purity + " " + counts.entrySet().stream().map(e -> e.getKey() + "=" + java.util.Arrays.toString(e.getValue())).toList());
+    }
+
+    @Test
+    void everyOutputIsWrittenAndCounted() {
+        for (String table : List.of("clusters", "image_clusters", "findings")) assertTrue(Files.isDirectory(tmp.resolve("marked").resolve(table)), table);
+        long members = spark.read().parquet(tmp.resolve("marked/image_clusters").toString()).count();
+        assertEquals(marked.explained(), members, "every explained image has a cluster");
+        List<Row> clusters = spark.read().parquet(tmp.resolve("marked/clusters").toString()).collectAsList();
+        Map<Integer, Long> sizes = new HashMap<>();
+        for (Row c : clusters) sizes.merge(c.getAs("target"), c.<Long>getAs("size"), Long::sum);
+        for (Row c : marked.classes()) assertEquals(c.<Long>getAs("count"), sizes.get(c.<Integer>getAs("target")), "cluster sizes add up");
+        assertFalse(clusters.isEmpty());
+    }
+}
