@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.cli.Settings;
+import org.lrpaudit.render.HeadlessBrowser;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The audit's proof on a planted Clever Hans (src/test/resources/fixtures/clever-hans, scripts/make_clever_hans.py):
@@ -84,6 +87,35 @@ class CleverHansAuditTest extends SparkTest {
         double purity = (double) majority / total;
         System.out.printf("SpRAy purity on marked vs unmarked trousers: %.3f over %d clusters%n", purity, counts.size());
         assertTrue(purity >= 0.9, "purity " + purity + " " + counts.entrySet().stream().map(e -> e.getKey() + "=" + java.util.Arrays.toString(e.getValue())).toList());
+    }
+
+    /** The report in a real browser: it loads from disk, every heatmap decodes, the findings table leads with trouser. */
+    @Test
+    void theReportShowsTheFindingInABrowser() throws Exception {
+        Path page = tmp.resolve("marked/report/index.html");
+        HeadlessBrowser browser = HeadlessBrowser.find();
+        String dom = browser.dom(page);
+        Matcher loaded = Pattern.compile("data-images=\"(\\d+)\"").matcher(dom), decoded = Pattern.compile("data-images-loaded=\"(\\d+)\"").matcher(dom);
+        assertTrue(loaded.find() && decoded.find(), "the page's load handler did not run");
+        int images = Integer.parseInt(loaded.group(1));
+        assertEquals(images, Integer.parseInt(decoded.group(1)), "heatmaps that did not decode");
+        // a mean heatmap per class, one per cluster, at most 8 members per cluster
+        long clusters = spark.read().parquet(tmp.resolve("marked/clusters").toString()).count();
+        assertTrue(images >= 10 + clusters && images <= 10 + 9 * clusters, images + " images for " + clusters + " clusters");
+        Matcher first = Pattern.compile("<tr class=\"finding\" data-class=\"([^\"]+)\"").matcher(dom);
+        assertTrue(first.find(), "no findings table");
+        assertEquals("trouser", first.group(1));
+        for (String id : List.of("id=\"run\"", "id=\"findings\"", "id=\"classes\"", "class=\"eigenvalues\"", "id=\"class-1\"")) {
+            assertTrue(dom.contains(id), "missing " + id);
+        }
+        assertFalse(Pattern.compile("(src|href)=\"[a-z]+:").matcher(Files.readString(page)).find(), "the report must load nothing from elsewhere");
+        Path shot = tmp.resolve("report.png");
+        browser.screenshot(page, shot, 1280, 1600);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(shot.toFile());
+        assertEquals(1280, img.getWidth());
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < img.getHeight(); y += 7) for (int x = 0; x < img.getWidth(); x += 7) colours.add(img.getRGB(x, y));
+        assertTrue(colours.size() > 50, "a blank-looking screenshot: " + colours.size() + " colours");
     }
 
     @Test

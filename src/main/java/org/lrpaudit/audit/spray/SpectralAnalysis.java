@@ -42,7 +42,7 @@ public final class SpectralAnalysis {
     public record Options(int size, HeatmapVectors.Normalisation normalisation, int neighbours, int maxClusters, int minClassSize,
                           int cellSize, int probes, int parallelism, long seed) implements Serializable {
         public static Options defaults() {
-            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 2, 2, 1);
+            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 3, 2, 1);
         }
 
         public Options {

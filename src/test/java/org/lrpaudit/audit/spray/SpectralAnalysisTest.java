@@ -1,0 +1,163 @@
+package org.lrpaudit.audit.spray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.lrpaudit.SparkTest;
+import scala.Tuple2;
+
+/** SpRAy's distributed steps against brute force and the eigen-equation, on synthetic heatmaps with known strategies. */
+class SpectralAnalysisTest extends SparkTest {
+    /** n points in `groups` well separated blobs of dimension d; blob g sits around unit vector e_g. */
+    static List<Tuple2<Long, double[]>> blobs(int n, int groups, int d, double noise, long seed) {
+        Random rnd = new Random(seed);
+        List<Tuple2<Long, double[]>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double[] v = new double[d];
+            v[i % groups] = 1;
+            for (int k = 0; k < d; k++) v[k] += noise * rnd.nextGaussian();
+            out.add(new Tuple2<>((long) i, v));
+        }
+        return out;
+    }
+
+    static Map<Long, long[]> bruteForce(List<Tuple2<Long, double[]>> pts, int k) {
+        Map<Long, long[]> out = new HashMap<>();
+        for (Tuple2<Long, double[]> q : pts) out.put(q._1(), KnnGraph.nearest(q, pts, k).ids());
+        return out;
+    }
+
+    static Map<Long, long[]> collect(KnnGraph.Result r) {
+        Map<Long, long[]> out = new HashMap<>();
+        for (Tuple2<Long, KnnGraph.Neighbours> t : r.neighbours().collect()) out.put(t._1(), t._2().ids());
+        return out;
+    }
+
+    @Test
+    void oneCellIsExactAndCellsKeepHighRecall() {
+        List<Tuple2<Long, double[]>> pts = blobs(600, 6, 16, 0.3, 1);
+        JavaRDD<Tuple2<Long, double[]>> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(pts, 3);
+        Map<Long, long[]> exact = bruteForce(pts, 10);
+
+        KnnGraph.Result single = KnnGraph.build(rdd, 600, 10, 2048, 2, 1);
+        assertEquals(1, single.stats().cells());
+        Map<Long, long[]> got = collect(single);
+        for (long i = 0; i < 600; i++) assertEquals(java.util.Arrays.toString(exact.get(i)), java.util.Arrays.toString(got.get(i)), "point " + i);
+
+        KnnGraph.Result cells = KnnGraph.build(rdd, 600, 10, 50, 3, 1);
+        assertTrue(cells.stats().cells() > 1, "the index was not used");
+        Map<Long, long[]> approx = collect(cells);
+        int hits = 0;
+        for (long i = 0; i < 600; i++) {
+            Set<Long> truth = new HashSet<>();
+            for (long j : exact.get(i)) truth.add(j);
+            for (long j : approx.get(i)) if (truth.contains(j)) hits++;
+            assertEquals(10, approx.get(i).length);
+        }
+        double recall = hits / 6000.0;
+        System.out.printf("kNN recall with %d cells (largest %d): %.3f%n", cells.stats().cells(), cells.stats().largestCell(), recall);
+        assertTrue(recall >= 0.9, "recall " + recall);
+    }
+
+    /** Every returned pair satisfies L·u = λ·u for the explicitly built normalised Laplacian, and u has unit length. */
+    @Test
+    void spectrumSolvesTheEigenEquationOfTheNormalisedLaplacian() {
+        int n = 240, k = 8;
+        List<Tuple2<Long, double[]>> pts = blobs(n, 3, 12, 0.35, 2);
+        JavaRDD<Tuple2<Long, double[]>> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(pts, 2);
+        KnnGraph.Result knn = KnnGraph.build(rdd, n, k, 2048, 2, 1);
+        Map<Long, long[]> nb = collect(knn);
+        double[][] w = new double[n][n];
+        nb.forEach((i, js) -> {
+            for (long j : js) {
+                w[(int) (long) i][(int) j] += 0.5;
+                w[(int) j][(int) (long) i] += 0.5;
+            }
+        });
+        double[] deg = new double[n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) deg[i] += w[i][j];
+
+        SpectralEmbedding.Spectrum s = SpectralEmbedding.of(knn.neighbours(), n, 5);
+        assertEquals(5, s.eigenvalues().length);
+        for (int q = 1; q < 5; q++) assertTrue(s.eigenvalues()[q] >= s.eigenvalues()[q - 1] - 1e-9, "ascending");
+        assertEquals(0, s.eigenvalues()[0], 1e-6, "the smallest eigenvalue of a normalised Laplacian is 0");
+        Map<Long, double[]> rows = new HashMap<>();
+        s.rows().collect().forEach(t -> rows.put(t._1(), t._2()));
+        for (int q = 0; q < 5; q++) {
+            double[] u = new double[n];
+            for (int i = 0; i < n; i++) u[i] = rows.get((long) i)[q];
+            double norm = 0, residual = 0;
+            for (int i = 0; i < n; i++) {
+                double lu = u[i];
+                for (int j = 0; j < n; j++) if (w[i][j] != 0) lu -= w[i][j] / Math.sqrt(deg[i] * deg[j]) * u[j];
+                residual = Math.max(residual, Math.abs(lu - s.eigenvalues()[q] * u[i]));
+                norm += u[i] * u[i];
+            }
+            assertEquals(1, norm, 1e-6, "eigenvector " + q);
+            assertTrue(residual < 1e-6, "eigenpair " + q + ": |Lu − λu| = " + residual);
+        }
+        // three separated blobs: three eigenvalues near 0, then a jump
+        assertEquals(3, s.suggestedClusters(4), java.util.Arrays.toString(s.eigenvalues()));
+    }
+
+    /** Three strategies in one class (relevance at the top, centre or bottom of the heatmap) come out as three pure clusters. */
+    @Test
+    void analysisRecoversPlantedStrategies() {
+        StructType schema = new StructType().add("image_id", DataTypes.StringType).add("target", DataTypes.IntegerType)
+                .add("heatmap", DataTypes.createArrayType(DataTypes.FloatType)).add("heatmap_height", DataTypes.IntegerType)
+                .add("heatmap_width", DataTypes.IntegerType);
+        Random rnd = new Random(5);
+        List<Row> rows = new ArrayList<>();
+        int[] sizes = {60, 30, 15};
+        for (int g = 0; g < 3; g++) {
+            for (int i = 0; i < sizes[g]; i++) {
+                Float[] h = new Float[24 * 24];
+                for (int p = 0; p < h.length; p++) h[p] = (float) (0.05 * rnd.nextGaussian());
+                for (int y = 8 * g; y < 8 * g + 8; y++) for (int x = 4; x < 20; x++) h[y * 24 + x] += (float) (1 + 0.3 * rnd.nextGaussian());
+                rows.add(RowFactory.create("g" + g + "-" + i, 0, java.util.Arrays.asList(h), 24, 24));
+            }
+        }
+        Dataset<Row> images = spark.createDataFrame(rows, schema);
+        SpectralAnalysis.Result r = SpectralAnalysis.run(spark, images, Map.of(0, 105L), Map.of(0, "c"), SpectralAnalysis.Options.defaults());
+        SpectralAnalysis.ClassSpectrum spectrum = r.spectra().get(0);
+        assertEquals(3, spectrum.clusters(), java.util.Arrays.toString(spectrum.eigenvalues()));
+        Map<Integer, Set<Character>> groupsOf = new HashMap<>();
+        Map<Integer, Integer> size = new HashMap<>();
+        for (Row a : r.assignments().collectAsList()) {
+            int c = a.getAs("cluster");
+            groupsOf.computeIfAbsent(c, k -> new HashSet<>()).add(a.<String>getAs("image_id").charAt(1));
+            size.merge(c, 1, Integer::sum);
+        }
+        for (Set<Character> g : groupsOf.values()) assertEquals(1, g.size(), "a cluster mixes strategies: " + groupsOf);
+        assertEquals(60, size.get(0), "cluster 0 is the largest");
+        assertEquals(15, size.get(2));
+    }
+
+    @Test
+    void classesTooSmallForAGraphAreOneCluster() {
+        StructType schema = new StructType().add("image_id", DataTypes.StringType).add("target", DataTypes.IntegerType)
+                .add("heatmap", DataTypes.createArrayType(DataTypes.FloatType)).add("heatmap_height", DataTypes.IntegerType)
+                .add("heatmap_width", DataTypes.IntegerType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) rows.add(RowFactory.create("x" + i, 3, List.of(1f, 0f, 0f, (float) i), 2, 2));
+        SpectralAnalysis.Result r = SpectralAnalysis.run(spark, spark.createDataFrame(rows, schema), Map.of(3, 5L), Map.of(3, "few"),
+                SpectralAnalysis.Options.defaults());
+        assertEquals(5, r.assignments().where("cluster = 0").count());
+        assertTrue(r.spectra().get(0).status().contains("fewer than"), r.spectra().get(0).status());
+    }
+}
