@@ -25,10 +25,12 @@ public final class SprayBenchmark {
     public static void main(String[] args) {
         int[] sizes = {2000, 8000, 32000};
         int exactUpTo = 8000;
+        long localLimit = 200_000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes" -> sizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--exact-up-to" -> exactUpTo = Integer.parseInt(args[++i]);
+                case "--local-eigen-limit" -> localLimit = Long.parseLong(args[++i]);
                 case "--suite" -> i++;
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --sizes N,N --exact-up-to N");
             }
@@ -64,7 +66,7 @@ public final class SprayBenchmark {
                 recall = String.format("%.3f", hits / (10.0 * n));
             }
             long t2 = System.nanoTime();
-            SpectralEmbedding.Spectrum s = SpectralEmbedding.of(ixGraph, n, 6);
+            SpectralEmbedding.Spectrum s = SpectralEmbedding.of(ixGraph, n, 6, localLimit);
             s.rows().count();
             double specSeconds = (System.nanoTime() - t2) / 1e9;
             StringBuilder eig = new StringBuilder();

@@ -40,9 +40,13 @@ public final class SpectralAnalysis {
             VECTOR_WIDTH = "vector_width", MEAN_HEATMAP = "mean_heatmap";
 
     public record Options(int size, HeatmapVectors.Normalisation normalisation, int neighbours, int maxClusters, int minClassSize,
-                          int cellSize, int probes, int parallelism, long seed) implements Serializable {
+                          int cellSize, int probes, long localEigenLimit, int parallelism, long seed) implements Serializable {
         public static Options defaults() {
-            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 3, 2, 1);
+            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 3, 200_000, 2, 1);
+        }
+
+        public Options withLocalEigenLimit(long limit) {
+            return new Options(size, normalisation, neighbours, maxClusters, minClassSize, cellSize, probes, limit, parallelism, seed);
         }
 
         public Options {
@@ -127,7 +131,7 @@ public final class SpectralAnalysis {
         KnnGraph.Result knn = KnnGraph.build(points.map(p -> new Tuple2<>(p._1(), p._2()._2())), n, o.neighbours(), o.cellSize(), o.probes(),
                 o.seed());
         JavaPairRDD<Long, KnnGraph.Neighbours> graph = knn.neighbours().persist(StorageLevel.MEMORY_AND_DISK());
-        SpectralEmbedding.Spectrum spectrum = SpectralEmbedding.of(graph, n, (int) Math.min(n, o.maxClusters() + 1));
+        SpectralEmbedding.Spectrum spectrum = SpectralEmbedding.of(graph, n, (int) Math.min(n - 1, o.maxClusters() + 1), o.localEigenLimit());
         int c = spectrum.suggestedClusters(o.maxClusters());
         JavaPairRDD<Long, double[]> embedded = spectrum.rows().mapValues(r -> SpectralEmbedding.embed(r, c)).cache();
         KMeansModel km = new KMeans().setK(c).setSeed(o.seed()).setMaxIterations(100).run(embedded.values().map(Vectors::dense).rdd());

@@ -16,14 +16,12 @@ import scala.Tuple2;
 /**
  * The spectral step of SpRAy on a sparse kNN graph. The affinity is sklearn's symmetrised connectivity
  * W = (A + Aᵀ)/2 (1 for mutual neighbours, ½ for one-sided); the normalised Laplacian is L = I − D^−½ W D^−½.
- * MLlib's distributed ARPACK (IndexedRowMatrix.computeSVD) finds the largest eigenpairs of the positive
- * semi-definite M = (I + D^−½ W D^−½)/2 = I − L/2, whose eigenvectors are L's and whose eigenvalues σ give
- * λ(L) = 2(1 − σ). Each ARPACK iteration is one sparse matrix–vector product over the rows: O(n·k) work,
- * O(n) vectors on the driver, never an n×n matrix.
+ * ARPACK finds the largest eigenpairs of the positive semi-definite M = (I + D^−½ W D^−½)/2 = I − L/2, whose
+ * eigenvectors are L's and whose eigenvalues σ give λ(L) = 2(1 − σ): on the driver from the collected sparse
+ * rows (O(n·k) numbers) for classes up to a limit, else distributed by MLlib (IndexedRowMatrix.computeSVD, one
+ * Spark job per Lanczos step). Either way O(n·k) work per step, O(n) vectors on the driver, never an n×n matrix.
  */
 public final class SpectralEmbedding {
-    private static final Object ARPACK = new Object();
-
     private SpectralEmbedding() {}
 
     /** The smallest Laplacian eigenvalues (ascending) and the matching eigenvectors as rows (index → components). */
@@ -47,8 +45,12 @@ public final class SpectralEmbedding {
         }
     }
 
-    /** @param count how many eigenpairs (at most n) */
-    public static Spectrum of(JavaPairRDD<Long, KnnGraph.Neighbours> knn, long n, int count) {
+    /**
+     * @param count      how many eigenpairs (fewer than n)
+     * @param localLimit classes up to this many images are solved on the driver from the collected sparse graph
+     *                   (O(n·k) numbers, far fewer Spark jobs); larger ones by MLlib's distributed ARPACK
+     */
+    public static Spectrum of(JavaPairRDD<Long, KnnGraph.Neighbours> knn, long n, int count, long localLimit) {
         JavaPairRDD<Tuple2<Long, Long>, Double> w = knn.flatMapToPair(p -> {
             List<Tuple2<Tuple2<Long, Long>, Double>> out = new ArrayList<>();
             for (long j : p._2().ids()) {
@@ -61,13 +63,14 @@ public final class SpectralEmbedding {
         double[] degree = new double[(int) n];
         w.mapToPair(e -> new Tuple2<>(e._1()._1(), e._2())).reduceByKey(Double::sum).collect()
                 .forEach(t -> degree[(int) (long) t._1()] = t._2());
-        Broadcast<double[]> deg = JavaSparkContext.fromSparkContext(knn.context()).broadcast(degree);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(knn.context());
+        Broadcast<double[]> deg = sc.broadcast(degree);
         JavaPairRDD<Long, Tuple2<Long, Double>> entries = w.mapToPair(e -> {
             long i = e._1()._1(), j = e._1()._2();
             double[] d = deg.value();
             return new Tuple2<>(i, new Tuple2<>(j, 0.5 * e._2() / Math.sqrt(d[(int) i] * d[(int) j])));
         });
-        var rows = entries.groupByKey().map(r -> {
+        var rows = entries.groupByKey().mapToPair(r -> {
             List<Tuple2<Long, Double>> cols = new ArrayList<>();
             r._2().forEach(cols::add);
             cols.add(new Tuple2<>(r._1(), 0.5)); // ½·I (the kNN graph has no self loops)
@@ -78,19 +81,53 @@ public final class SpectralEmbedding {
                 idx[q] = (int) (long) cols.get(q)._1();
                 val[q] = cols.get(q)._2();
             }
-            return new IndexedRow(r._1(), Vectors.sparse((int) n, idx, val));
+            return new Tuple2<>(r._1(), new Tuple2<>(idx, val));
         });
-        IndexedRowMatrix m = new IndexedRowMatrix(rows.rdd(), n, (int) n);
-        SingularValueDecomposition<IndexedRowMatrix, Matrix> svd;
-        synchronized (ARPACK) { // the F2J ARPACK keeps Fortran SAVE state in static fields: one solve at a time per JVM
-            svd = m.computeSVD(count, true, 1e-9);
+        double[] sigma;
+        JavaPairRDD<Long, double[]> vectors;
+        if (n <= localLimit) {
+            LocalEigen.Csr csr = csr((int) n, rows.collect());
+            LocalEigen.Pairs pairs = LocalEigen.largest(csr, count, 1);
+            sigma = pairs.values();
+            List<Tuple2<Long, double[]>> out = new ArrayList<>((int) n);
+            for (int i = 0; i < n; i++) out.add(new Tuple2<>((long) i, pairs.vectors()[i]));
+            vectors = sc.parallelizePairs(out, Math.max(1, Math.min(sc.defaultParallelism(), (int) (n / 10_000) + 1)));
+        } else {
+            IndexedRowMatrix m = new IndexedRowMatrix(rows.map(r -> new IndexedRow(r._1(), Vectors.sparse((int) n, r._2()._1(), r._2()._2()))).rdd(),
+                    n, (int) n);
+            SingularValueDecomposition<IndexedRowMatrix, Matrix> svd;
+            synchronized (LocalEigen.ARPACK_LOCK) { // the F2J ARPACK keeps Fortran SAVE state in static fields: one solve at a time per JVM
+                svd = m.computeSVD(count, true, 1e-9);
+            }
+            sigma = svd.s().toArray(); // descending
+            vectors = svd.U().rows().toJavaRDD().mapToPair(r -> new Tuple2<>(r.index(), r.vector().toArray()));
         }
-        double[] sigma = svd.s().toArray(); // descending
         double[] lambda = new double[sigma.length];
         for (int i = 0; i < sigma.length; i++) lambda[i] = Math.max(0, 2 * (1 - sigma[i]));
-        JavaPairRDD<Long, double[]> vectors = svd.U().rows().toJavaRDD().mapToPair(r -> new Tuple2<>(r.index(), r.vector().toArray()));
         w.unpersist();
         return new Spectrum(lambda, vectors);
+    }
+
+    private static LocalEigen.Csr csr(int n, List<Tuple2<Long, Tuple2<int[], double[]>>> rows) {
+        int[][] cols = new int[n][];
+        double[][] vals = new double[n][];
+        int nnz = 0;
+        for (Tuple2<Long, Tuple2<int[], double[]>> r : rows) {
+            int i = (int) (long) r._1();
+            cols[i] = r._2()._1();
+            vals[i] = r._2()._2();
+            nnz += cols[i].length;
+        }
+        int[] start = new int[n + 1], c = new int[nnz];
+        double[] v = new double[nnz];
+        for (int i = 0, p = 0; i < n; i++) {
+            start[i] = p;
+            System.arraycopy(cols[i], 0, c, p, cols[i].length);
+            System.arraycopy(vals[i], 0, v, p, vals[i].length);
+            p += cols[i].length;
+            start[i + 1] = p;
+        }
+        return new LocalEigen.Csr(n, start, c, v);
     }
 
     /** Ng–Jordan–Weiss embedding: the first c eigenvector components of a row, scaled to unit length. */

@@ -18,6 +18,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lrpaudit.SparkTest;
 import scala.Tuple2;
 
@@ -74,9 +76,13 @@ class SpectralAnalysisTest extends SparkTest {
         assertTrue(recall >= 0.9, "recall " + recall);
     }
 
-    /** Every returned pair satisfies L·u = λ·u for the explicitly built normalised Laplacian, and u has unit length. */
-    @Test
-    void spectrumSolvesTheEigenEquationOfTheNormalisedLaplacian() {
+    /**
+     * Every returned pair satisfies L·u = λ·u for the explicitly built normalised Laplacian, and u has unit length:
+     * solved on the driver (local ARPACK) and distributed (MLlib's computeSVD).
+     */
+    @ParameterizedTest(name = "local eigen limit {0}")
+    @ValueSource(longs = {Long.MAX_VALUE, 0})
+    void spectrumSolvesTheEigenEquationOfTheNormalisedLaplacian(long localLimit) {
         int n = 240, k = 8;
         List<Tuple2<Long, double[]>> pts = blobs(n, 3, 12, 0.35, 2);
         JavaRDD<Tuple2<Long, double[]>> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(pts, 2);
@@ -92,7 +98,7 @@ class SpectralAnalysisTest extends SparkTest {
         double[] deg = new double[n];
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) deg[i] += w[i][j];
 
-        SpectralEmbedding.Spectrum s = SpectralEmbedding.of(knn.neighbours(), n, 5);
+        SpectralEmbedding.Spectrum s = SpectralEmbedding.of(knn.neighbours(), n, 5, localLimit);
         assertEquals(5, s.eigenvalues().length);
         for (int q = 1; q < 5; q++) assertTrue(s.eigenvalues()[q] >= s.eigenvalues()[q - 1] - 1e-9, "ascending");
         assertEquals(0, s.eigenvalues()[0], 1e-6, "the smallest eigenvalue of a normalised Laplacian is 0");
