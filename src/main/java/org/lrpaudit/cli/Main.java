@@ -112,12 +112,14 @@ public final class Main {
         out.printf("images/   %s/images   (one row per explained image: heatmap and statistics)%n", r.output());
         out.printf("classes/  %s/classes  (per class aggregates, mean heatmaps)%n", r.output());
         out.printf("errors/   %s/errors   (%,d inputs that failed, with stage and reason)%n", r.output(), r.failed());
-        if (!r.findings().isEmpty() || !r.classes().isEmpty()) {
+        if (s.enabled(Key.SPRAY, true)) {
             out.println(r.findings().isEmpty() ? "findings: none at or above the reporting threshold" : "top findings:");
             r.findings().stream().limit(5).forEach(f -> out.printf("  %-6s %.2f  %s%n", f.severity(), f.score(), f.reason()));
         }
-        out.printf("clusters/ %s/clusters (SpRAy: clusters per class; image_clusters/ has each image's cluster)%n", r.output());
-        out.printf("findings/ %s/findings (ranked, with reasons)%n", r.output());
+        if (s.enabled(Key.SPRAY, true)) {
+            out.printf("clusters/ %s/clusters (SpRAy: clusters per class; image_clusters/ has each image's cluster)%n", r.output());
+            out.printf("findings/ %s/findings (ranked, with reasons)%n", r.output());
+        }
         out.printf("report    %s%n", r.report());
         out.printf("manifest  %s/_manifest.json%n", r.output());
     }

@@ -52,6 +52,19 @@ class AuditJobTest extends SparkTest {
         return out;
     }
 
+    /** --spray off: no SpRAy tables, the report still lists the classes. */
+    @Test
+    void sprayOffWritesNoClustersButAReport() throws IOException {
+        Path out = tmp.resolve("nospray");
+        AuditJob.Result r = run("--output", out.toString(), "--spray", "off");
+        assertTrue(r.findings().isEmpty());
+        for (String table : List.of("clusters", "image_clusters", "findings")) assertTrue(!Files.exists(out.resolve(table)), table);
+        String html = Files.readString(out.resolve("report/index.html"));
+        assertTrue(html.contains("id=\"classes\"") && html.contains("No spectral analysis for this class"), "report without SpRAy");
+        JsonNode manifest = new ObjectMapper().readTree(out.resolve("_manifest.json").toFile());
+        assertTrue(manifest.get("outputs").has("report") && !manifest.get("outputs").has("clusters"), manifest.get("outputs").toString());
+    }
+
     @Test
     void parquetRowsEqualTheEngineCalledDirectly() throws Exception {
         Path out = tmp.resolve("direct");

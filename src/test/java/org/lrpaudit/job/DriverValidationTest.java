@@ -41,6 +41,18 @@ class DriverValidationTest extends SparkTest {
     }
 
     @Test
+    void badSpectralAnalysisSettingsAreRefusedBeforeAnyTask() {
+        Path out = tmp.resolve("spray-bad");
+        assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(),
+                "--spray-normalisation", "l2"), "use abs");
+        assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(),
+                "--spray-max-clusters", "1"), "at least 2");
+        assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(), "--spray", "maybe"),
+                "on or off");
+        assertTrue(!Files.exists(out.resolve("images")), "a task ran before the settings were checked");
+    }
+
+    @Test
     void missingInput() {
         assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", tmp.resolve("nope").toString(), "--output",
                 tmp.resolve("o2").toString()), "does not exist");
