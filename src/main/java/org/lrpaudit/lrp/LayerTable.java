@@ -17,13 +17,15 @@ public final class LayerTable {
                 .append(net.classCount()).append(" classes, ").append(String.format("%,d", net.parameterCount()))
                 .append(" parameters\n");
         sb.append("rules: ").append(composite.source()).append('\n');
-        String fmt = "%5s  %-22s %-14s %-14s %-14s %12s  %s%n";
-        sb.append(String.format(fmt, "index", "name", "type", "input", "output", "parameters", "rule"));
+        boolean graph = !net.isChain();
+        String fmt = "%5s  %-22s %-14s " + (graph ? "%-10s " : "%s") + "%-14s %-14s %12s  %s%n";
+        sb.append(String.format(fmt, "index", "name", "type", graph ? "reads" : "", "input", "output", "parameters", "rule"));
         for (int i = 0; i < net.size(); i++) {
             Layer l = net.layer(i);
-            sb.append(String.format(fmt, i, clip(l.name(), 22), detail(l), shape(shapes.get(i)), shape(shapes.get(i + 1)),
-                    l.parameterCount() == 0 ? "" : String.format("%,d", l.parameterCount()), composite.describe(i, l)));
+            sb.append(String.format(fmt, i, clip(l.name(), 22), detail(l), graph ? reads(net.inputsOf(i)) : "", shape(net.inputShapeOf(i)),
+                    shape(shapes.get(i + 1)), l.parameterCount() == 0 ? "" : String.format("%,d", l.parameterCount()), composite.describe(i, l)));
         }
+        if (graph) sb.append("note: 'reads' lists the layers a layer takes its input from (input = the image)\n");
         for (String note : net.notes()) sb.append("note: ").append(note).append('\n');
         sb.append("note: relevance starts at the target's logit (no softmax); heatmaps sum relevance over colour channels\n");
         return sb.toString();
@@ -38,6 +40,12 @@ public final class LayerTable {
         }
         if (l instanceof Dense) return "dense";
         return l.type();
+    }
+
+    private static String reads(int[] inputs) {
+        StringBuilder b = new StringBuilder();
+        for (int j : inputs) b.append(b.length() == 0 ? "" : ",").append(j < 0 ? "input" : String.valueOf(j));
+        return b.toString();
     }
 
     private static String shape(long[] s) {

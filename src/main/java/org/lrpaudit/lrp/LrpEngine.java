@@ -51,13 +51,22 @@ public final class LrpEngine {
         List<PreparedLayer> prepared = new ArrayList<>();
         for (int i = 0; i < network.size(); i++) {
             Rule rule = composite.rule(i);
-            RulePropagator.BoxBounds box = rule instanceof Rule.ZBox z ? boxBounds(i, z, shapes.get(i), bounds) : null;
-            PreparedLayer layer = PreparedLayer.of(network.layer(i), shapes.get(i), rule, composite.poolMode(i), box);
-            boolean reluAfterUnneededOutput = network.layer(i) instanceof Relu && i > 0 && !prepared.get(i - 1).needsOutput();
-            prepared.add(reluAfterUnneededOutput ? PreparedLayer.inPlaceRelu() : layer);
+            long[] in = network.inputShapeOf(i);
+            RulePropagator.BoxBounds box = rule instanceof Rule.ZBox z ? boxBounds(i, z, in, bounds) : null;
+            List<long[]> inShapes = new ArrayList<>();
+            for (int j : network.inputsOf(i)) inShapes.add(shapes.get(j + 1));
+            PreparedLayer layer = PreparedLayer.of(network.layer(i), inShapes, rule, composite.poolMode(i), box);
+            prepared.add(canOverwriteInput(i, prepared) ? PreparedLayer.inPlaceRelu() : layer);
         }
         this.layers = List.copyOf(prepared);
         this.chunk = chunk > 0 ? chunk : chunkSize(shapes);
+    }
+
+    /** A ReLU may overwrite its input when nothing else reads it and its producer's rule does not need it back. */
+    private boolean canOverwriteInput(int i, List<PreparedLayer> prepared) {
+        int[] in = network.inputsOf(i);
+        return network.layer(i) instanceof Relu && in.length == 1 && in[0] >= 0 && network.consumers(in[0]) == 1
+                && !prepared.get(in[0]).needsOutput();
     }
 
     public Network network() { return network; }
@@ -66,9 +75,8 @@ public final class LrpEngine {
 
     /** Logits [N, classes] for a batch [N, C, H, W]. */
     public INDArray logits(INDArray x) {
-        INDArray a = checkInput(x);
-        for (PreparedLayer layer : layers) a = layer.forward(a);
-        return a;
+        INDArray[] acts = forward(checkInput(x));
+        return acts[layers.size()];
     }
 
     /** Explains each image's predicted class. */
@@ -113,11 +121,24 @@ public final class LrpEngine {
         return (int) Math.max(1, Math.min(4096, CHUNK_BYTES / largest));
     }
 
-    private Explanation explainChunk(INDArray input, int[] targets, boolean layerSums) {
-        int n = (int) input.size(0);
+    /** acts[0] is the input, acts[l + 1] layer l's output. */
+    private INDArray[] forward(INDArray input) {
         INDArray[] acts = new INDArray[layers.size() + 1];
         acts[0] = input;
-        for (int l = 0; l < layers.size(); l++) acts[l + 1] = layers.get(l).forward(acts[l]);
+        for (int l = 0; l < layers.size(); l++) acts[l + 1] = layers.get(l).forward(inputsOf(l, acts));
+        return acts;
+    }
+
+    private INDArray[] inputsOf(int l, INDArray[] acts) {
+        int[] in = network.inputsOf(l);
+        INDArray[] out = new INDArray[in.length];
+        for (int k = 0; k < in.length; k++) out[k] = acts[in[k] + 1];
+        return out;
+    }
+
+    private Explanation explainChunk(INDArray input, int[] targets, boolean layerSums) {
+        int n = (int) input.size(0);
+        INDArray[] acts = forward(input);
         INDArray logits = acts[layers.size()];
         int classes = (int) logits.size(1);
 
@@ -131,10 +152,13 @@ public final class LrpEngine {
         }
         double[][] sums = layerSums ? new double[n][layers.size() + 1] : null;
         if (sums != null) record(sums, layers.size(), r);
+        INDArray[] relevance = new INDArray[layers.size() + 1]; // like acts: relevance at the input and at each layer's output
+        relevance[layers.size()] = r;
         for (int l = layers.size() - 1; l >= 0; l--) {
-            r = backwardStep(l, acts, r);
-            if (sums != null) record(sums, l, r);
+            INDArray[] in = backwardStep(l, acts, relevance);
+            if (sums != null) record(sums, l, in);
         }
+        r = relevance[0] != null ? relevance[0] : Nd4j.zeros(DataType.FLOAT, input.shape());
         // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.
         if (BooleanIndexing.or(r, Conditions.isNan()) || BooleanIndexing.or(r, Conditions.isInfinite())) {
             throw new IllegalStateException("LRP produced NaN/Inf with " + composite + " on " + network.name());
@@ -143,15 +167,37 @@ public final class LrpEngine {
     }
 
     /**
-     * Layer l's relevance step; then frees what is dead: the old relevance and the layer's output (never the logits,
-     * and never memory that a reshape or an in-place ReLU still shares with the layer's input).
+     * Layer l's relevance step: the relevance at its output goes to its inputs, summed where a tensor feeds several
+     * layers. Then frees what is dead: the output's relevance and the layer's output (never the logits, and never
+     * memory that a reshape or an in-place ReLU still shares with a live array). Returns what went to each input.
      */
-    private INDArray backwardStep(int l, INDArray[] acts, INDArray r) {
-        INDArray next = layers.get(l).relevance(acts[l], acts[l + 1], r);
-        if (!Release.shares(next, r)) Release.free(r);
-        if (l + 1 < layers.size() && !Release.shares(acts[l + 1], acts[l])) Release.free(acts[l + 1]);
+    private INDArray[] backwardStep(int l, INDArray[] acts, INDArray[] relevance) {
+        INDArray r = relevance[l + 1];
+        relevance[l + 1] = null;
+        int[] inputs = network.inputsOf(l);
+        INDArray[] a = inputsOf(l, acts);
+        INDArray[] next = r == null ? null : layers.get(l).relevance(a, acts[l + 1], r); // null: a branch that reaches no output
+        List<INDArray> dead = new ArrayList<>();
+        if (r != null) dead.add(r);
+        for (int k = 0; next != null && k < next.length; k++) {
+            int t = inputs[k] + 1;
+            if (relevance[t] == null) {
+                relevance[t] = next[k];
+            } else {
+                relevance[t].addi(next[k]);
+                dead.add(next[k]);
+            }
+        }
+        for (INDArray d : dead) {
+            boolean live = false;
+            for (INDArray x : relevance) live |= x != null && Release.shares(d, x);
+            if (!live) Release.free(d);
+        }
+        boolean sharesInput = false;
+        for (INDArray x : a) sharesInput |= Release.shares(acts[l + 1], x);
+        if (l + 1 < layers.size() && !sharesInput) Release.free(acts[l + 1]);
         acts[l + 1] = null;
-        return next;
+        return next == null ? new INDArray[0] : next;
     }
 
     /**
@@ -164,7 +210,7 @@ public final class LrpEngine {
         acts[0] = checkInput(x);
         for (int l = 0; l < layers.size(); l++) {
             long t0 = System.nanoTime();
-            acts[l + 1] = layers.get(l).forward(acts[l]);
+            acts[l + 1] = layers.get(l).forward(inputsOf(l, acts));
             t[l][0] = (System.nanoTime() - t0) / 1e9;
         }
         INDArray logits = acts[layers.size()];
@@ -173,18 +219,23 @@ public final class LrpEngine {
             int c = logits.getRow(i).argMax().getInt(0);
             r.putScalar(i, c, logits.getFloat(i, c));
         }
+        INDArray[] relevance = new INDArray[layers.size() + 1];
+        relevance[layers.size()] = r;
         for (int l = layers.size() - 1; l >= 0; l--) {
             long t0 = System.nanoTime(), rss = org.bytedeco.javacpp.Pointer.physicalBytes();
-            r = backwardStep(l, acts, r);
+            backwardStep(l, acts, relevance);
             t[l][1] = (System.nanoTime() - t0) / 1e9;
             t[l][2] = org.bytedeco.javacpp.Pointer.physicalBytes() - rss;
         }
         return t;
     }
 
-    private static void record(double[][] sums, int layer, INDArray r) {
-        INDArray s = r.reshape(r.size(0), r.length() / r.size(0)).sum(1);
-        for (int i = 0; i < sums.length; i++) sums[i][layer] = s.getDouble(i);
+    /** Σ relevance per image of what a layer passed down (over all its inputs), or of the initial relevance. */
+    private static void record(double[][] sums, int layer, INDArray... rs) {
+        for (INDArray r : rs) {
+            INDArray s = r.reshape(r.size(0), r.length() / r.size(0)).sum(1);
+            for (int i = 0; i < sums.length; i++) sums[i][layer] += s.getDouble(i);
+        }
     }
 
     private INDArray checkInput(INDArray x) {
@@ -212,12 +263,11 @@ public final class LrpEngine {
             return new RulePropagator.BoxBounds(Nd4j.valueArrayOf(batchShape, rule.low().floatValue()),
                     Nd4j.valueArrayOf(batchShape, rule.high().floatValue()));
         }
-        for (int k = 0; k < i; k++) {
-            Layer before = network.layer(k);
-            if (!(before instanceof Flatten)) {
-                throw new IllegalArgumentException("layer " + i + " uses zb with bounds from the preprocessing, but only the input "
-                        + "layer sees pixels (layer " + k + " '" + before.name() + "' comes first); give explicit bounds zb=LOW,HIGH");
-            }
+        int[] in = network.inputsOf(i);
+        while (in.length == 1 && in[0] >= 0 && network.layer(in[0]) instanceof Flatten) in = network.inputsOf(in[0]);
+        if (in.length != 1 || in[0] != -1) {
+            throw new IllegalArgumentException("layer " + i + " uses zb with bounds from the preprocessing, but only a layer reading the "
+                    + "image sees pixels (layer " + i + " reads layers " + Arrays.toString(network.inputsOf(i)) + "); give explicit bounds zb=LOW,HIGH");
         }
         if (bounds == null) throw new IllegalArgumentException("layer " + i + " uses zb but no input bounds were given (--mean/--std)");
         int c = (int) inputShape[0];

@@ -1,6 +1,9 @@
 package org.lrpaudit.lrp;
 
+import org.lrpaudit.model.Add;
 import org.lrpaudit.model.AvgPool2d;
+import org.lrpaudit.model.Clip;
+import org.lrpaudit.model.Concat;
 import org.lrpaudit.model.Conv2d;
 import org.lrpaudit.model.Dense;
 import org.lrpaudit.model.Flatten;
@@ -14,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -28,13 +32,23 @@ abstract class PreparedLayer {
     /** Relevance at the layer's input, given its input a, its output z and the relevance r at its output. */
     abstract INDArray relevance(INDArray a, INDArray z, INDArray r);
 
+    /** Forward pass of a layer with any number of inputs (all but Add and Concat take one). */
+    INDArray forward(INDArray[] in) { return forward(in[0]); }
+
+    /** Relevance at each input. */
+    INDArray[] relevance(INDArray[] a, INDArray z, INDArray r) { return new INDArray[] {relevance(a[0], z, r)}; }
+
     /** Whether {@link #relevance} reads the output z; if not, a following ReLU may work in place on it. */
     boolean needsOutput() { return true; }
 
     /** A ReLU that overwrites its input instead of copying it: saves one activation per layer. */
     static PreparedLayer inPlaceRelu() { return new ReluLayer(false); }
 
-    static PreparedLayer of(Layer layer, long[] inputShape, Rule rule, MaxPoolMode poolMode, RulePropagator.BoxBounds bounds) {
+    static PreparedLayer of(Layer layer, java.util.List<long[]> inputShapes, Rule rule, MaxPoolMode poolMode, RulePropagator.BoxBounds bounds) {
+        long[] inputShape = inputShapes.get(0);
+        if (layer instanceof Add) return new Sum();
+        if (layer instanceof Concat) return new ChannelConcat(inputShapes.stream().mapToLong(sh -> sh[0]).toArray());
+        if (layer instanceof Clip c) return new ClipLayer(c.low(), c.high());
         if (layer instanceof Conv2d c) return new Linear(LinearOp.of(c, inputShape), c.weight(), c.bias(), rule, bounds);
         if (layer instanceof Dense d) return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds);
         if (layer instanceof Relu) return new ReluLayer(true);
@@ -170,5 +184,73 @@ abstract class PreparedLayer {
             Release.free(s);
             return out;
         }
+    }
+
+    /**
+     * A residual sum: relevance is split by contribution, R_i = x_i·R / (z + ε·sign(z)) with z = Σx_i and ε a pure
+     * stabiliser ({@link #ADD_STABILISER}, as Zennit's canonised residual blocks), so Σ R_i = R up to ε.
+     */
+    private static final class Sum extends PreparedLayer {
+        @Override INDArray forward(INDArray a) { throw new IllegalStateException("add takes several inputs"); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { throw new IllegalStateException("add takes several inputs"); }
+
+        @Override INDArray forward(INDArray[] in) {
+            INDArray out = in[0].dup();
+            for (int k = 1; k < in.length; k++) out.addi(in[k]);
+            return out;
+        }
+
+        @Override INDArray[] relevance(INDArray[] a, INDArray z, INDArray r) {
+            INDArray s = Stabilised.divide(r, z, ADD_STABILISER);
+            INDArray[] out = new INDArray[a.length];
+            for (int k = 0; k < a.length; k++) out[k] = a[k].mul(s);
+            Release.free(s);
+            return out;
+        }
+    }
+
+    /** ε of the residual split: only keeps the division finite. */
+    static final double ADD_STABILISER = 1e-6;
+
+    /** Channel concatenation: each input gets the relevance of its own channels. */
+    private static final class ChannelConcat extends PreparedLayer {
+        private final long[] channels;
+
+        ChannelConcat(long[] channels) { this.channels = channels.clone(); }
+
+        @Override INDArray forward(INDArray a) { throw new IllegalStateException("concat takes several inputs"); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { throw new IllegalStateException("concat takes several inputs"); }
+
+        @Override INDArray forward(INDArray[] in) { return Nd4j.concat(1, in); }
+
+        @Override boolean needsOutput() { return false; }
+
+        @Override INDArray[] relevance(INDArray[] a, INDArray z, INDArray r) {
+            INDArray[] out = new INDArray[a.length];
+            long start = 0;
+            for (int k = 0; k < a.length; k++) {
+                out[k] = r.get(NDArrayIndex.all(), NDArrayIndex.interval(start, start + channels[k]), NDArrayIndex.all(), NDArrayIndex.all()).dup();
+                start += channels[k];
+            }
+            return out;
+        }
+    }
+
+    /** Clip (ReLU6 and the like): relevance passes through, as for ReLU. */
+    private static final class ClipLayer extends PreparedLayer {
+        private final float low, high;
+
+        ClipLayer(float low, float high) {
+            this.low = low;
+            this.high = high;
+        }
+
+        @Override INDArray forward(INDArray a) { return Transforms.min(Transforms.max(a, low, true), high, false); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
+
+        @Override boolean needsOutput() { return false; }
     }
 }

@@ -26,8 +26,9 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
  */
 public final class OnnxImporter {
 
-    public static final String SUPPORTED_OPS = "Conv, Gemm, MatMul(+Add), Add (bias), BatchNormalization (after Conv/Gemm/MatMul), "
-            + "Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape/Squeeze (to [N, features]), Dropout, Identity, "
+    public static final String SUPPORTED_OPS = "Conv (also grouped/depthwise), Gemm, MatMul(+Add), Add (bias, or residual sum of "
+            + "equal shapes), Concat (channels), BatchNormalization (after Conv/Gemm/MatMul), Relu, Clip (e.g. ReLU6), MaxPool, "
+            + "AveragePool, GlobalAveragePool, Flatten, Reshape/Squeeze (to [N, features]), Dropout, Identity, "
             + "Softmax/LogSoftmax (final node only), Constant";
     private static final long MAX_INLINE_BYTES = Integer.MAX_VALUE - 64;
 
@@ -86,10 +87,13 @@ public final class OnnxImporter {
         private final Map<String, TensorProto> constants = new HashMap<>();
         private final Map<String, List<NodeProto>> consumers = new HashMap<>();
         private final List<Layer> layers = new ArrayList<>();
+        private final List<int[]> inputs = new ArrayList<>();
         private final List<String> notes = new ArrayList<>();
-        private long[] shape;          // per-image shape of the current activation
-        private String current;        // name of the current activation tensor
-        private String lastLayerOutput; // the tensor the last parametric layer produced (for bias/BN folding)
+        private final Map<String, Integer> producer = new HashMap<>(); // tensor -> layer index (-1: the image)
+        private final Map<String, long[]> shapes = new HashMap<>();    // tensor -> per-image shape
+        private long[] shape;          // per-image shape of the node's (first) activation input
+        private String current;        // name of the node's (first) activation input
+        private List<String> activations; // the node's activation inputs
 
         GraphReader(GraphProto graph, String modelName, OnnxTensors tensors) {
             this.graph = graph;
@@ -126,33 +130,32 @@ public final class OnnxImporter {
                                 + "(export with export_params=True, and keep external data files beside the model)");
                     }
                 }
-                List<String> activations = n.getInputList().stream()
-                        .filter(s -> !s.isEmpty() && !constants.containsKey(s)).toList();
-                if (activations.size() != 1 || !activations.get(0).equals(current)) {
-                    throw new ModelFormatException(modelName + ": node '" + n.getName() + "' (" + n.getOpType() + ") takes "
-                            + activations + " where a single chain continues from '" + current + "'. Branching graphs "
-                            + "(residual connections, concatenations, dynamic shapes) are not supported yet; supported: a chain of "
-                            + SUPPORTED_OPS);
+                activations = n.getInputList().stream().filter(s -> !s.isEmpty() && !constants.containsKey(s)).toList();
+                for (String a : activations) {
+                    if (!producer.containsKey(a)) {
+                        throw new ModelFormatException(modelName + ": node '" + n.getName() + "' (" + n.getOpType() + ") reads '" + a
+                                + "' before any node produces it: the graph is not in topological order");
+                    }
                 }
-                int before = layers.size();
+                if (activations.isEmpty()) throw unsupported(n, "a node without an activation input");
+                boolean multi = n.getOpType().equals("Add") && activations.size() > 1 || n.getOpType().equals("Concat");
+                if (activations.size() != 1 && !multi) {
+                    throw unsupported(n, n.getOpType() + " of " + activations.size() + " activations " + activations);
+                }
+                current = activations.get(0);
+                shape = shapes.get(current);
                 apply(n);
-                String out = n.getOutput(0);
-                if (layers.size() > before && layers.get(layers.size() - 1).isParametric()) lastLayerOutput = out;
-                List<NodeProto> users = consumers.getOrDefault(out, List.of());
-                if (users.size() > 1) {
-                    throw new ModelFormatException(modelName + ": the output of node '" + n.getName() + "' (" + n.getOpType()
-                            + ") feeds " + users.size() + " nodes " + users.stream().map(u -> u.getName() + "(" + u.getOpType() + ")").toList()
-                            + ". Branching graphs (residual connections) are not supported yet");
-                }
-                current = out;
             }
             Set<String> outputs = new HashSet<>();
             graph.getOutputList().forEach(o -> outputs.add(o.getName()));
-            if (!outputs.contains(current)) {
-                throw new ModelFormatException(modelName + ": the chain ends in '" + current + "', which is not a graph output " + outputs);
+            if (outputs.size() != 1) throw new ModelFormatException(modelName + " has " + outputs.size() + " outputs " + outputs + "; a classifier has one");
+            String out = outputs.iterator().next();
+            Integer last = producer.get(out);
+            if (last == null || last != layers.size() - 1) {
+                throw new ModelFormatException(modelName + ": the graph output '" + out + "' is not produced by the last layer of the graph");
             }
             try {
-                return new Network(modelName, inputShape, layers, notes);
+                return new Network(modelName, inputShape, layers, inputs, notes);
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(modelName + ": " + e.getMessage(), e);
             }
@@ -195,27 +198,39 @@ public final class OnnxImporter {
             inputShape = s;
             shape = s;
             current = in.getName();
+            producer.put(current, -1);
+            shapes.put(current, s);
         }
 
         private void apply(NodeProto n) {
             switch (n.getOpType()) {
-                case "Conv" -> addLayer(conv(n));
-                case "Gemm" -> addLayer(gemm(n));
-                case "MatMul" -> addLayer(matmul(n));
-                case "Add" -> addBias(n);
+                case "Conv" -> addLayer(n, conv(n));
+                case "Gemm" -> addLayer(n, gemm(n));
+                case "MatMul" -> addLayer(n, matmul(n));
+                case "Add" -> {
+                    if (activations.size() > 1) addLayer(n, new Add(n.getName(), activations.size()));
+                    else addBias(n);
+                }
+                case "Concat" -> {
+                    long axis = intAttr(n, "axis", 1);
+                    if (axis != 1 && axis != -3) throw unsupported(n, "Concat along axis " + axis + " (only channels, axis 1)");
+                    if (shape.length != 3) throw unsupported(n, "Concat of " + Arrays.toString(shape) + " tensors (only feature maps)");
+                    addLayer(n, new Concat(n.getName(), activations.size()));
+                }
+                case "Clip" -> addLayer(n, clip(n));
                 case "BatchNormalization" -> foldBatchNorm(n);
-                case "Relu" -> addLayer(new Relu(n.getName()));
+                case "Relu" -> addLayer(n, new Relu(n.getName()));
                 case "MaxPool" -> {
                     if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) throw unsupported(n, "MaxPool with an Indices output");
                     if (intAttr(n, "ceil_mode", 0) != 0) throw unsupported(n, "ceil_mode=1 (export with ceil_mode=False)");
                     for (long d : ints(n, "dilations", new long[] {1, 1})) if (d != 1) throw unsupported(n, "dilated max pooling");
-                    addLayer(new MaxPool2d(n.getName(), window(n)));
+                    addLayer(n, new MaxPool2d(n.getName(), window(n)));
                 }
                 case "AveragePool" -> {
                     if (intAttr(n, "ceil_mode", 0) != 0) throw unsupported(n, "ceil_mode=1 (export with ceil_mode=False)");
-                    addLayer(new AvgPool2d(n.getName(), window(n), intAttr(n, "count_include_pad", 0) != 0));
+                    addLayer(n, new AvgPool2d(n.getName(), window(n), intAttr(n, "count_include_pad", 0) != 0));
                 }
-                case "GlobalAveragePool" -> addLayer(new GlobalAvgPool(n.getName()));
+                case "GlobalAveragePool" -> addLayer(n, new GlobalAvgPool(n.getName()));
                 case "Flatten" -> {
                     long axis = intAttr(n, "axis", 1);
                     if (axis != 1 && !(axis == -1 && shape.length == 1)) throw unsupported(n, "Flatten with axis " + axis + " (only axis 1)");
@@ -226,43 +241,110 @@ public final class OnnxImporter {
                     if (shape.length == 3 && shape[1] == 1 && shape[2] == 1) addFlatten(n);
                     else throw unsupported(n, "Squeeze of a " + Arrays.toString(shape) + " tensor (only [C,1,1] to [C])");
                 }
-                case "Dropout", "Identity" -> notes.add(n.getOpType() + " '" + n.getName() + "' dropped (a no-op at inference)");
+                case "Dropout", "Identity" -> {
+                    notes.add(n.getOpType() + " '" + n.getName() + "' dropped (a no-op at inference)");
+                    alias(n);
+                }
                 case "Softmax", "LogSoftmax" -> {
                     boolean last = graph.getNodeList().indexOf(n) == graph.getNodeCount() - 1;
                     if (!last || shape.length != 1) throw unsupported(n, n.getOpType() + " before the end of the network");
                     notes.add(n.getOpType() + " '" + n.getName() + "' stripped: LRP explains the logits, not probabilities");
+                    alias(n);
                 }
                 default -> throw unsupported(n, "op type " + n.getOpType());
             }
         }
 
-        private void addLayer(Layer layer) {
+        /** A new layer reading the node's activation inputs; its output tensor maps to it. */
+        private void addLayer(NodeProto n, Layer layer) {
+            int[] in = activations.stream().mapToInt(producer::get).toArray();
+            long[] out;
             try {
-                shape = layer.outputShape(shape);
+                out = layer.outputShape(activations.stream().map(shapes::get).toList());
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(modelName + ": " + e.getMessage(), e);
             }
             layers.add(layer);
+            inputs.add(in);
+            producer.put(n.getOutput(0), layers.size() - 1);
+            shapes.put(n.getOutput(0), out);
+        }
+
+        /** The node's output is its input (a no-op, or a step folded into an earlier layer). */
+        private void alias(NodeProto n) {
+            producer.put(n.getOutput(0), producer.get(current));
+            shapes.put(n.getOutput(0), shapes.get(current));
         }
 
         private void addFlatten(NodeProto n) {
             if (shape.length == 1) {
                 notes.add(n.getOpType() + " '" + n.getName() + "' dropped (input already flat)");
+                alias(n);
             } else {
-                addLayer(new Flatten(n.getName()));
+                addLayer(n, new Flatten(n.getName()));
             }
         }
 
+        private Clip clip(NodeProto n) {
+            float low = floatAttr(n, "min", Float.NEGATIVE_INFINITY), high = floatAttr(n, "max", Float.POSITIVE_INFINITY);
+            if (n.getInputCount() > 1 && !n.getInput(1).isEmpty()) low = scalar(n, 1);
+            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) high = scalar(n, 2);
+            if (low > 0 || high <= 0) throw unsupported(n, "Clip to [" + low + ", " + high + "] (only ReLU-like clips with min <= 0 < max)");
+            return new Clip(n.getName(), low, high);
+        }
+
+        private float scalar(NodeProto n, int input) {
+            Tensor t = weight(n, input);
+            if (t.size() != 1) throw unsupported(n, "a non-scalar bound");
+            return t.data()[0];
+        }
+
+        /**
+         * The layer whose output the node folds into (a bias Add, a BatchNormalization): a Conv/Gemm/MatMul whose output
+         * nothing else reads, so changing it changes only what this node computes.
+         */
+        private int foldTarget(NodeProto n, String what) {
+            Integer p = producer.get(current);
+            if (p == null || p < 0 || !(layers.get(p) instanceof Dense || layers.get(p) instanceof Conv2d)
+                    || consumers.getOrDefault(current, List.of()).size() != 1) {
+                throw unsupported(n, what);
+            }
+            return p;
+        }
+
         private Conv2d conv(NodeProto n) {
-            if (intAttr(n, "group", 1) != 1) throw unsupported(n, "grouped or depthwise convolution (group=" + intAttr(n, "group", 1) + ")");
             Tensor w = weight(n, 1);
             if (w.rank() != 4) throw unsupported(n, "a " + w.rank() + "-D convolution (only 2-D)");
+            int groups = (int) intAttr(n, "group", 1);
+            if (groups != 1) w = ungroup(n, w, groups);
             Tensor b = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? weight(n, 2) : new Tensor(new long[] {w.dim(0)}, new float[(int) w.dim(0)]);
             int[] kernel = {(int) w.dim(2), (int) w.dim(3)};
             int[] stride = toInts(ints(n, "strides", new long[] {1, 1}));
             int[] dilation = toInts(ints(n, "dilations", new long[] {1, 1}));
             int[] pads = pads(n, kernel, stride, dilation);
             return new Conv2d(n.getName(), w, b, stride, pads, dilation);
+        }
+
+        /**
+         * A grouped (or depthwise) kernel [O, I/g, kh, kw] as the equivalent dense kernel [O, I, kh, kw], zero between
+         * groups: every LRP rule maps zero weights to zero, so relevance stays within groups. Costs g× the arithmetic.
+         */
+        private Tensor ungroup(NodeProto n, Tensor w, int groups) {
+            long out = w.dim(0), perGroup = w.dim(1), in = perGroup * groups, plane = w.dim(2) * w.dim(3);
+            if (shape == null || shape[0] != in || out % groups != 0) {
+                throw unsupported(n, "group=" + groups + " with " + out + " outputs over " + (shape == null ? "?" : shape[0]) + " input channels");
+            }
+            if (out * in * plane > Integer.MAX_VALUE) throw unsupported(n, "a grouped convolution too large to expand");
+            float[] dense = new float[(int) (out * in * plane)];
+            long outPerGroup = out / groups;
+            for (long o = 0; o < out; o++) {
+                long g = o / outPerGroup;
+                for (long i = 0; i < perGroup; i++) {
+                    System.arraycopy(w.data(), (int) ((o * perGroup + i) * plane), dense, (int) ((o * in + g * perGroup + i) * plane), (int) plane);
+                }
+            }
+            notes.add("Conv '" + n.getName() + "' with group=" + groups + " expanded to a dense kernel (zero across groups)");
+            return new Tensor(new long[] {out, in, w.dim(2), w.dim(3)}, dense);
         }
 
         private PoolWindow window(NodeProto n) {
@@ -321,29 +403,26 @@ public final class OnnxImporter {
 
         /** Add of a constant right after a Conv/Gemm/MatMul becomes that layer's bias. */
         private void addBias(NodeProto n) {
-            Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+            int p = foldTarget(n, "Add of a constant that is not the bias of a directly preceding Conv/Gemm/MatMul");
+            Layer last = layers.get(p);
             String constant = n.getInput(0).equals(current) ? n.getInput(1) : n.getInput(0);
-            if (!current.equals(lastLayerOutput) || !(last instanceof Dense || last instanceof Conv2d)) {
-                throw unsupported(n, "Add that is not the bias of a directly preceding Conv/Gemm/MatMul");
-            }
             Tensor c = tensors.toFloat(constants.get(constant));
             if (last instanceof Dense d) {
                 float[] add = broadcastBias(n, c, d.outFeatures());
-                layers.set(layers.size() - 1, d.withWeights(d.weight(), plus(d.bias(), add)));
+                layers.set(p, d.withWeights(d.weight(), plus(d.bias(), add)));
             } else {
                 Conv2d cv = (Conv2d) last;
                 float[] add = broadcastBias(n, c, cv.outChannels());
-                layers.set(layers.size() - 1, cv.withWeights(cv.weight(), plus(cv.bias(), add)));
+                layers.set(p, cv.withWeights(cv.weight(), plus(cv.bias(), add)));
             }
-            lastLayerOutput = n.getOutput(0);
+            alias(n);
         }
 
         /** y = γ (x − μ)/sqrt(σ² + eps) + β folded into the preceding layer's weights and bias, per output channel. */
         private void foldBatchNorm(NodeProto n) {
-            Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
-            if (!current.equals(lastLayerOutput) || !(last instanceof Dense || last instanceof Conv2d)) {
-                throw unsupported(n, "BatchNormalization that does not directly follow a Conv/Gemm/MatMul (cannot be folded)");
-            }
+            int p = foldTarget(n, "BatchNormalization that does not directly follow a Conv/Gemm/MatMul (cannot be folded; a batch norm "
+                    + "before a convolution, as in pre-activation ResNets, has no LRP rule here: export a model with conv-BN-ReLU order)");
+            Layer last = layers.get(p);
             float eps = floatAttr(n, "epsilon", 1e-5f);
             float[] gamma = weight(n, 1).data(), beta = weight(n, 2).data(), mean = weight(n, 3).data(), var = weight(n, 4).data();
             Tensor w = last instanceof Dense d ? d.weight() : ((Conv2d) last).weight();
@@ -360,9 +439,9 @@ public final class OnnxImporter {
                 nb[o] = (float) ((b.data()[o] - mean[o]) * scale + beta[o]);
             }
             Tensor newW = new Tensor(w.shape(), nw), newB = new Tensor(new long[] {out}, nb);
-            layers.set(layers.size() - 1, last instanceof Dense d ? d.withWeights(newW, newB) : ((Conv2d) last).withWeights(newW, newB));
+            layers.set(p, last instanceof Dense d ? d.withWeights(newW, newB) : ((Conv2d) last).withWeights(newW, newB));
             notes.add("BatchNormalization '" + n.getName() + "' folded into '" + last.name() + "'");
-            lastLayerOutput = n.getOutput(0);
+            alias(n);
         }
 
         private void reshape(NodeProto n) {

@@ -2,6 +2,7 @@ package org.lrpaudit.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,10 +108,15 @@ class OnnxImporterTest {
         assertTrue(e.getMessage().contains("Tanh") && e.getMessage().contains("Supported:"), e.getMessage());
     }
 
+    /** y = relu(conv(x)) + x: the image feeds both the conv and the residual sum. */
     @Test
-    void branchingGraphIsRefusedWithTheReason() {
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Fixtures.network("branching"));
-        assertTrue(e.getMessage().contains("Branching"), e.getMessage());
+    void residualGraphImportsWithItsBranches() {
+        Network net = Fixtures.network("branching");
+        assertEquals(List.of("conv", "relu", "add", "flatten", "dense"), net.layers().stream().map(Layer::type).toList());
+        assertArrayEquals(new int[] {1, -1}, net.inputsOf(2));
+        assertArrayEquals(new int[] {-1}, net.inputsOf(0));
+        assertEquals(2, net.consumers(-1));
+        assertFalse(net.isChain());
     }
 
     /** A hostile initializer claiming 10^10 floats with no bytes behind them fails before any allocation. */
