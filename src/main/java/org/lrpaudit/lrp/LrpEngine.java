@@ -154,10 +154,7 @@ public final class LrpEngine {
         if (sums != null) record(sums, layers.size(), r);
         INDArray[] relevance = new INDArray[layers.size() + 1]; // like acts: relevance at the input and at each layer's output
         relevance[layers.size()] = r;
-        for (int l = layers.size() - 1; l >= 0; l--) {
-            INDArray[] in = backwardStep(l, acts, relevance);
-            if (sums != null) record(sums, l, in);
-        }
+        for (int l = layers.size() - 1; l >= 0; l--) backwardStep(l, acts, relevance, sums);
         r = relevance[0] != null ? relevance[0] : Nd4j.zeros(DataType.FLOAT, input.shape());
         // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.
         if (BooleanIndexing.or(r, Conditions.isNan()) || BooleanIndexing.or(r, Conditions.isInfinite())) {
@@ -169,14 +166,16 @@ public final class LrpEngine {
     /**
      * Layer l's relevance step: the relevance at its output goes to its inputs, summed where a tensor feeds several
      * layers. Then frees what is dead: the output's relevance and the layer's output (never the logits, and never
-     * memory that a reshape or an in-place ReLU still shares with a live array). Returns what went to each input.
+     * memory that a reshape or an in-place ReLU still shares with a live array). Records Σ relevance passed down when
+     * sums is given.
      */
-    private INDArray[] backwardStep(int l, INDArray[] acts, INDArray[] relevance) {
+    private void backwardStep(int l, INDArray[] acts, INDArray[] relevance, double[][] sums) {
         INDArray r = relevance[l + 1];
         relevance[l + 1] = null;
         int[] inputs = network.inputsOf(l);
         INDArray[] a = inputsOf(l, acts);
         INDArray[] next = r == null ? null : layers.get(l).relevance(a, acts[l + 1], r); // null: a branch that reaches no output
+        if (sums != null && next != null) record(sums, l, next);
         List<INDArray> dead = new ArrayList<>();
         if (r != null) dead.add(r);
         for (int k = 0; next != null && k < next.length; k++) {
@@ -197,7 +196,6 @@ public final class LrpEngine {
         for (INDArray x : a) sharesInput |= Release.shares(acts[l + 1], x);
         if (l + 1 < layers.size() && !sharesInput) Release.free(acts[l + 1]);
         acts[l + 1] = null;
-        return next == null ? new INDArray[0] : next;
     }
 
     /**
@@ -223,7 +221,7 @@ public final class LrpEngine {
         relevance[layers.size()] = r;
         for (int l = layers.size() - 1; l >= 0; l--) {
             long t0 = System.nanoTime(), rss = org.bytedeco.javacpp.Pointer.physicalBytes();
-            backwardStep(l, acts, relevance);
+            backwardStep(l, acts, relevance, null);
             t[l][1] = (System.nanoTime() - t0) / 1e9;
             t[l][2] = org.bytedeco.javacpp.Pointer.physicalBytes() - rss;
         }

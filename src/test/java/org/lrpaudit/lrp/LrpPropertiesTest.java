@@ -43,6 +43,24 @@ class LrpPropertiesTest {
         assertTrue(checked >= 6, "conservation checked on " + checked + " images only");
     }
 
+    /** A residual graph (y = relu(conv(x)) + x): LRP-0 without biases conserves across the Add and in total. */
+    @Test
+    void lrpZeroConservesAcrossAResidualAdd() {
+        Network net = Fixtures.network("branching").withZeroBiases();
+        int add = net.layers().stream().map(org.lrpaudit.model.Layer::type).toList().indexOf("add");
+        LrpEngine engine = new LrpEngine(net, Composite.uniform(net, new Rule.Zero(), MaxPoolMode.AVG), null);
+        Explanation e = engine.explain(Fixtures.input("cnn"), null, true);
+        int checked = 0;
+        for (int i = 0; i < e.size(); i++) {
+            double logit = e.targetLogit(i);
+            if (Math.abs(logit) < 1e-3) continue;
+            assertEquals(logit, e.layerSums()[i][add], 1e-4 * Math.abs(logit), "what the Add passes to its two inputs, image " + i);
+            assertEquals(logit, e.relevanceSum(i), 1e-4 * Math.abs(logit), "image " + i);
+            checked++;
+        }
+        assertTrue(checked >= 6, "conservation checked on " + checked + " images only");
+    }
+
     /** With biases, the absorbed share is what is missing from the sum, and is reported. */
     @Test
     void absorbedShareAccountsForTheDifference() {
