@@ -35,8 +35,10 @@ public final class Composite implements Serializable {
         return b.build();
     }
 
-    public static final String SPEC_SYNTAX = "RANGE:RULE;RANGE:RULE... with RANGE = i, i-j or i- (indices of the describe table), "
-            + "e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero. Max-pool layers take avg or wta.";
+    public static final String SPEC_SYNTAX = "LAYERS:RULE;LAYERS:RULE... with LAYERS = i, i-j or i- (indices of the describe table, "
+            + "topological order for graphs), conv, dense (every layer of that type), first or last (parametric layer); later terms "
+            + "override earlier ones, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero or conv:gamma=0.25;dense:epsilon=0.25;first:zb. "
+            + "Max-pool layers take avg or wta.";
 
     /** Parses a rule spec such as {@code 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero}. */
     public static Composite parse(String spec, Network net, MaxPoolMode defaultPoolMode) {
@@ -47,7 +49,7 @@ public final class Composite implements Serializable {
             if (term.isEmpty()) continue;
             int colon = term.indexOf(':');
             if (colon < 0) throw specError(spec, "'" + term + "' has no ':'");
-            int[] range = range(spec, term.substring(0, colon).trim(), net.size());
+            int[] selected = select(spec, term.substring(0, colon).trim(), net);
             String ruleText = term.substring(colon + 1).trim();
             boolean poolRule = ruleText.equalsIgnoreCase("avg") || ruleText.equalsIgnoreCase("wta");
             Rule rule = null;
@@ -59,19 +61,37 @@ public final class Composite implements Serializable {
                 throw specError(spec, e.getMessage());
             }
             int matched = 0;
-            for (int i = range[0]; i <= range[1]; i++) {
+            for (int i : selected) {
                 Layer layer = net.layer(i);
                 if (poolRule && layer instanceof MaxPool2d) { b.poolModes[i] = mode; matched++; }
                 if (!poolRule && layer.isParametric()) { b.rules[i] = rule; matched++; }
             }
             if (matched == 0) {
                 throw specError(spec, "'" + term + "' names no " + (poolRule ? "max-pool" : "conv or dense")
-                        + " layer (layers " + range[0] + "-" + range[1] + " are " + types(net, range) + ")");
+                        + " layer (it selects " + types(net, selected) + ")");
             }
         }
         for (int i = 0; i < net.size(); i++) if (net.layer(i).isParametric() && b.rules[i] == null) b.rules[i] = new Rule.Zero();
         b.defaultPool(defaultPoolMode);
         return b.build();
+    }
+
+    /** The layer indices a selector names: an index range, a layer type, or the first/last parametric layer. */
+    private static int[] select(String spec, String text, Network net) {
+        List<Integer> out = new ArrayList<>();
+        switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "conv" -> { for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof Conv2d) out.add(i); }
+            case "dense" -> { for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof Dense) out.add(i); }
+            case "first", "last" -> {
+                for (int i = 0; i < net.size(); i++) if (net.layer(i).isParametric()) out.add(i);
+                if (!out.isEmpty()) out = List.of(text.equalsIgnoreCase("first") ? out.get(0) : out.get(out.size() - 1));
+            }
+            default -> {
+                int[] r = range(spec, text, net.size());
+                for (int i = r[0]; i <= r[1]; i++) out.add(i);
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int[] range(String spec, String text, int size) {
@@ -85,7 +105,7 @@ public final class Composite implements Serializable {
                 hi = end.isEmpty() ? size - 1 : Integer.parseInt(end);
             }
         } catch (NumberFormatException e) {
-            throw specError(spec, "'" + text + "' is not an index range (i, i-j or i-)");
+            throw specError(spec, "'" + text + "' is not an index range (i, i-j or i-) nor conv, dense, first or last");
         }
         if (lo < 0 || hi < lo || lo >= size || hi >= size) {
             throw specError(spec, "range '" + text + "' is outside the network's layers 0-" + (size - 1) + " (see describe)");
@@ -93,10 +113,10 @@ public final class Composite implements Serializable {
         return new int[] {lo, hi};
     }
 
-    private static String types(Network net, int[] range) {
+    private static String types(Network net, int[] selected) {
         List<String> t = new ArrayList<>();
-        for (int i = range[0]; i <= range[1]; i++) t.add(net.layer(i).type());
-        return String.join(",", t);
+        for (int i : selected) t.add(i + "=" + net.layer(i).type());
+        return t.isEmpty() ? "no layers" : String.join(",", t);
     }
 
     private static IllegalArgumentException specError(String spec, String problem) {

@@ -25,6 +25,17 @@ class CompositeTest {
         assertEquals(c, Composite.parse(c.canonicalSpec(), cnn, MaxPoolMode.AVG));
     }
 
+    /** Selectors by type and position; a later term overrides an earlier one. */
+    @Test
+    void specSelectsLayersByTypeAndPosition() {
+        Composite c = Composite.parse("conv:gamma=0.25;dense:epsilon=0.25;first:zb;last:zero", cnn, MaxPoolMode.AVG);
+        assertEquals(new Rule.ZBox(null, null), c.rule(0));
+        assertEquals(new Rule.Gamma(0.25), c.rule(3));
+        assertEquals(new Rule.Epsilon(0.25), c.rule(7));
+        assertEquals(new Rule.Zero(), c.rule(9));
+        assertMessage("pool:zero", "nor conv, dense, first or last");
+    }
+
     @Test
     void uncoveredLayersGetLrpZero() {
         Composite c = Composite.parse("0:zb", cnn, MaxPoolMode.AVG);
