@@ -53,6 +53,7 @@ final class Manifest {
             Map<String, Object> layer = new LinkedHashMap<>();
             layer.put("name", net.layer(i).name());
             layer.put("type", net.layer(i).type());
+            layer.put("reads", java.util.Arrays.stream(net.inputsOf(i)).boxed().toList()); // -1: the image
             layer.put("rule", composite.describe(i, net.layer(i)));
             out.put(String.valueOf(i), layer);
         }

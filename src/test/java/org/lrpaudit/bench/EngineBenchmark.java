@@ -124,6 +124,13 @@ final class EngineBenchmark {
         } else {
             System.err.println("VGG-16 skipped: " + vgg + " is missing (build it with /usr/bin/python3 scripts/make_vgg16.py)");
         }
+        Path resnet = vgg.resolveSibling("resnet50.onnx");
+        if (Files.exists(resnet)) {
+            double[] im = {0.485, 0.456, 0.406}, is = {0.229, 0.224, 0.225};
+            for (int b : new int[] {1, 8}) out.add(new Case("resnet50", resnet, "tutorial", im, is, b));
+        } else {
+            System.err.println("ResNet-50 skipped: " + resnet + " is missing (build it with /usr/bin/python3 scripts/make_resnet50.py)");
+        }
         return out;
     }
 }
