@@ -148,7 +148,9 @@ public final class Composite implements Serializable {
         if (rules[i] != null) return rules[i].spec();
         if (poolModes[i] != null) return poolModes[i] == MaxPoolMode.AVG ? "avg (max as average)" : "wta (winner takes all)";
         return switch (layer.type()) {
-            case "relu" -> "pass";
+            case "relu", "clip" -> "pass";
+            case "add" -> "split by contribution";
+            case "concat" -> "split by channel";
             case "flatten" -> "reshape";
             case "avgpool", "globalavgpool" -> "z-rule";
             default -> "-";

@@ -52,6 +52,20 @@ class AuditJobTest extends SparkTest {
         return out;
     }
 
+    /** A residual network runs through the same job and audit: every image explained, SpRAy and the report written. */
+    @Test
+    void residualNetworkRunsUnchanged() throws IOException {
+        Path out = tmp.resolve("resnet");
+        AuditJob.Result r = run("--output", out.toString(), "--model", "src/test/resources/fixtures/graph/models/resnet.onnx");
+        assertEquals(40, r.explained());
+        assertEquals(0, r.failed());
+        assertTrue(r.accuracy() > 0.7, "accuracy " + r.accuracy());
+        assertEquals(40, spark.read().parquet(out.resolve("image_clusters").toString()).count());
+        assertTrue(Files.exists(out.resolve("report/index.html")));
+        JsonNode layers = new ObjectMapper().readTree(out.resolve("_manifest.json").toFile()).get("configuration").get("layers");
+        assertEquals("[4,1]", layers.get("5").get("reads").toString(), "the first residual Add reads the block's conv and its input");
+    }
+
     /** --spray off: no SpRAy tables, the report still lists the classes. */
     @Test
     void sprayOffWritesNoClustersButAReport() throws IOException {

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Export torchvision's ResNet-50 (random weights) to ONNX for the benchmarks.
+
+    /usr/bin/python3 scripts/make_resnet50.py [OUT.onnx] [--force]
+
+Default OUT is /tmp/lrp-bench/resnet50.onnx (~100 MB: keep it out of the repository). Needs Debian's
+python3-torch, python3-onnx and python3-torchvision (apt-get install -y python3-torchvision).
+No weights are downloaded: torch.manual_seed(0) and torchvision's own initialisation; eval mode.
+
+The graph: input "input" [N,3,224,224] (dynamic N), output "logits" [N,1000], opset 13. It is a
+BRANCHING graph (16 residual Adds, 4 of them with a conv1x1 downsample shortcut); the op-type
+histogram is printed. torch.onnx's default (TrainingMode.EVAL) export folds every BatchNormalization
+into the preceding Conv, so the graph holds Conv, Relu, MaxPool, Add, GlobalAveragePool, Flatten, Gemm.
+
+torch.onnx (1.13) de-duplicates identical initializers: with torchvision's initialisation every
+folded BN bias is 0, so all but one folded bias of each size would become `Identity(first_bias)`
+nodes. As in make_vgg16.py those aliases are undone (each becomes its own initializer again), so
+that every node is a layer op whose weights are all initializers.
+"""
+import argparse
+import collections
+import os
+import sys
+
+import onnx
+import torch
+
+try:
+    import torchvision
+except ImportError:
+    sys.exit("needs torchvision: apt-get install -y python3-torchvision")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_vgg16 import materialise_aliases  # noqa: E402
+
+SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
+             "GlobalAveragePool", "Flatten", "Reshape", "Dropout", "Identity", "BatchNormalization"}
+
+
+def build():
+    torch.manual_seed(0)
+    return torchvision.models.resnet50(weights=None).eval()
+
+
+def export(model, path):
+    x = torch.rand(1, 3, 224, 224)
+    with torch.no_grad():
+        torch.onnx.export(model, x, path, opset_version=13, input_names=["input"],
+                          output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
+                          do_constant_folding=True)
+    exported = onnx.load(path)
+    print("exported op types:", dict(sorted(collections.Counter(n.op_type for n in exported.graph.node).items())))
+    onnx.save(materialise_aliases(exported), path)
+    return collections.Counter(n.op_type for n in onnx.load(path).graph.node)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out", nargs="?", default="/tmp/lrp-bench/resnet50.onnx")
+    p.add_argument("--force", action="store_true", help="re-export even if OUT exists")
+    args = p.parse_args()
+    if os.path.exists(args.out) and not args.force:
+        print(f"{args.out} exists ({os.path.getsize(args.out) / 2**20:.1f} MiB); --force to redo")
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+
+    hist = export(build(), args.out)
+    print("op types:", dict(sorted(hist.items())))
+    if set(hist) - SUPPORTED:
+        sys.exit(f"unsupported ops: {sorted(set(hist) - SUPPORTED)}")
+
+    g = onnx.load(args.out).graph                                  # every node input is defined before use
+    inits = {t.name for t in g.initializer}
+    known = inits | {i.name for i in g.input}
+    for node in g.node:
+        assert all(i in known for i in node.input if i), f"undefined input at {node.name}"
+        known.update(node.output)
+    assert not [n for n in g.node if n.op_type == "Identity"], "Identity aliases left"
+    onnx.checker.check_model(args.out)                             # path-based: fine for big models
+    print(f"onnx.checker: OK; wrote {args.out} ({os.path.getsize(args.out) / 2**20:.1f} MiB, "
+          f"{os.path.getsize(args.out)} bytes)")
+
+
+if __name__ == "__main__":
+    main()
