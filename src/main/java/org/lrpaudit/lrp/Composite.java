@@ -148,7 +148,8 @@ public final class Composite implements Serializable {
         if (rules[i] != null) return rules[i].spec();
         if (poolModes[i] != null) return poolModes[i] == MaxPoolMode.AVG ? "avg (max as average)" : "wta (winner takes all)";
         return switch (layer.type()) {
-            case "relu", "clip" -> "pass";
+            case "relu", "clip", "scale" -> "pass";
+            case "pad" -> "crop";
             case "add" -> "split by contribution";
             case "concat" -> "split by channel";
             case "flatten" -> "reshape";

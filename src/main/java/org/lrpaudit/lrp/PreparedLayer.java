@@ -11,7 +11,9 @@ import org.lrpaudit.model.GlobalAvgPool;
 import org.lrpaudit.model.Layer;
 import org.lrpaudit.model.MaxPool2d;
 import org.lrpaudit.model.PoolWindow;
+import org.lrpaudit.model.Pad2d;
 import org.lrpaudit.model.Relu;
+import org.lrpaudit.model.Scale;
 import org.lrpaudit.model.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,6 +51,8 @@ abstract class PreparedLayer {
         if (layer instanceof Add) return new Sum();
         if (layer instanceof Concat) return new ChannelConcat(inputShapes.stream().mapToLong(sh -> sh[0]).toArray());
         if (layer instanceof Clip c) return new ClipLayer(c.low(), c.high());
+        if (layer instanceof Scale sc) return new ScaleLayer(sc.factors());
+        if (layer instanceof Pad2d p) return new PadLayer(p.pads());
         if (layer instanceof Conv2d c) return new Linear(LinearOp.of(c, inputShape), c.weight(), c.bias(), rule, bounds);
         if (layer instanceof Dense d) return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds);
         if (layer instanceof Relu) return new ReluLayer(true);
@@ -250,6 +254,41 @@ abstract class PreparedLayer {
         @Override INDArray forward(INDArray a) { return Transforms.min(Transforms.max(a, low, true), high, false); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
+
+        @Override boolean needsOutput() { return false; }
+    }
+
+    /** Multiplication by a constant (per channel): relevance passes through. */
+    private static final class ScaleLayer extends PreparedLayer {
+        private final INDArray factors;
+
+        ScaleLayer(float[] f) { factors = f.length == 1 ? Nd4j.scalar(f[0]) : Nd4j.create(f, new long[] {1, f.length, 1, 1}, DataType.FLOAT); }
+
+        @Override INDArray forward(INDArray a) { return factors.isScalar() ? a.mul(factors.getFloat(0)) : a.mul(factors); }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
+
+        @Override boolean needsOutput() { return false; }
+    }
+
+    /** Zero padding: the forward pass embeds the input, relevance is cropped back (the padding carries none). */
+    private static final class PadLayer extends PreparedLayer {
+        private final int[] pads; // top, left, bottom, right
+
+        PadLayer(int[] pads) { this.pads = pads.clone(); }
+
+        @Override INDArray forward(INDArray a) {
+            long[] s = a.shape();
+            INDArray out = Nd4j.zeros(DataType.FLOAT, s[0], s[1], s[2] + pads[0] + pads[2], s[3] + pads[1] + pads[3]);
+            out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pads[0], pads[0] + s[2]),
+                    NDArrayIndex.interval(pads[1], pads[1] + s[3])).assign(a);
+            return out;
+        }
+
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            return r.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pads[0], pads[0] + a.size(2)),
+                    NDArrayIndex.interval(pads[1], pads[1] + a.size(3))).dup();
+        }
 
         @Override boolean needsOutput() { return false; }
     }

@@ -7,7 +7,7 @@ import java.io.Serializable;
  * Shapes are per image, without the batch dimension: [C, H, W] for feature maps, [F] for vectors.
  */
 public sealed interface Layer extends Serializable
-        permits Conv2d, Dense, Relu, Clip, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Add, Concat {
+        permits Conv2d, Dense, Relu, Clip, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Add, Concat, Scale, Pad2d {
 
     /** The node name in the source model (for messages and the describe table). */
     String name();

@@ -27,7 +27,8 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
 public final class OnnxImporter {
 
     public static final String SUPPORTED_OPS = "Conv (also grouped/depthwise), Gemm, MatMul(+Add), Add (bias, or residual sum of "
-            + "equal shapes), Concat (channels), BatchNormalization (after Conv/Gemm/MatMul), Relu, Clip (e.g. ReLU6), MaxPool, "
+            + "equal shapes), Concat (channels), BatchNormalization (after Conv/Gemm/MatMul), Relu, Clip (e.g. ReLU6), Mul (by a "
+            + "constant), Pad (constant zero), MaxPool, "
             + "AveragePool, GlobalAveragePool, Flatten, Reshape/Squeeze (to [N, features]), Dropout, Identity, "
             + "Softmax/LogSoftmax (final node only), Constant";
     private static final long MAX_INLINE_BYTES = Integer.MAX_VALUE - 64;
@@ -218,6 +219,8 @@ public final class OnnxImporter {
                     addLayer(n, new Concat(n.getName(), activations.size()));
                 }
                 case "Clip" -> addLayer(n, clip(n));
+                case "Mul" -> addLayer(n, scale(n));
+                case "Pad" -> addLayer(n, pad(n));
                 case "BatchNormalization" -> foldBatchNorm(n);
                 case "Relu" -> addLayer(n, new Relu(n.getName()));
                 case "MaxPool" -> {
@@ -283,6 +286,30 @@ public final class OnnxImporter {
             } else {
                 addLayer(n, new Flatten(n.getName()));
             }
+        }
+
+        /** Mul of the activation by a constant scalar or per-channel [C, 1, 1] factor. */
+        private Scale scale(NodeProto n) {
+            String constant = n.getInput(0).equals(current) ? n.getInput(1) : n.getInput(0);
+            Tensor c = tensors.toFloat(constants.get(constant));
+            long channels = shape.length == 3 ? shape[0] : -1;
+            boolean perChannel = c.size() == channels && c.size() > 1 && c.rank() >= 3 && c.dim(c.rank() - 1) == 1 && c.dim(c.rank() - 2) == 1;
+            if (c.size() != 1 && !perChannel) {
+                throw unsupported(n, "Mul by a constant of shape " + Arrays.toString(c.shape()) + " (only a scalar or one factor per channel)");
+            }
+            return new Scale(n.getName(), c.data());
+        }
+
+        /** Constant zero padding of the spatial dimensions (ONNX Pad, pads as attribute or input). */
+        private Pad2d pad(NodeProto n) {
+            String mode = stringAttr(n, "mode", "constant");
+            if (!mode.equals("constant")) throw unsupported(n, "Pad mode '" + mode + "' (only constant zero padding)");
+            long[] p = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? tensors.toLongs(constants.get(n.getInput(1))) : ints(n, "pads", null);
+            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty() && scalar(n, 2) != 0f) throw unsupported(n, "padding with a non-zero value");
+            if (p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
+                throw unsupported(n, "pads " + Arrays.toString(p) + " (only the height and width of an [N, C, H, W] tensor)");
+            }
+            return new Pad2d(n.getName(), new int[] {(int) p[2], (int) p[3], (int) p[6], (int) p[7]});
         }
 
         private Clip clip(NodeProto n) {

@@ -129,4 +129,21 @@ class GraphReferenceTest {
             }
         }
     }
+
+    /** Pad (constant zero) and Mul by a per-channel constant in a residual graph: LRP-0 equals gradient × input (float64 autograd). */
+    @Test
+    void padAndScaleAreExactForLrpZero() {
+        Network net = OnnxImporter.load(ROOT.resolve("ops/pad_scale.onnx"));
+        assertEquals(List.of("pad", "conv", "relu", "scale", "add", "relu", "flatten", "dense"),
+                net.layers().stream().map(org.lrpaudit.model.Layer::type).toList());
+        assertArrayEquals(new int[] {3, -1}, net.inputsOf(4));
+        Explanation e = new LrpEngine(net, Composite.uniform(net, new Rule.Zero(), MaxPoolMode.WTA), null)
+                .explain(array("ops/pad_scale_input.npy"), null, false);
+        INDArray ref = array("ops/pad_scale_gradxinput.npy");
+        for (int i = 0; i < e.size(); i++) {
+            INDArray got = e.relevance().get(NDArrayIndex.point(i)), want = ref.get(NDArrayIndex.point(i));
+            double err = got.sub(want).amaxNumber().doubleValue();
+            assertTrue(err <= 1e-4 * want.amaxNumber().doubleValue(), "image " + i + ": " + err);
+        }
+    }
 }
