@@ -30,9 +30,23 @@ The spec's layer indices are lrp_reference.py's canonical list (parse_spec is im
 every conv, dense, relu, maxpool, avgpool, globalavgpool and flatten/reshape is one index; Dropout,
 Identity and a final Softmax are not indexed (and not run). BatchNormalization is refused.
 
+Branching graphs (any model that is not such a chain, e.g. ResNet-50 from scripts/make_resnet50.py,
+the graph fixtures resnet/mobilenet): the layer table, indices and semantics of make_graph_fixtures.py's
+float64 reference (ONNX node order minus Identity/Dropout/Constant, BatchNormalization folded into the
+preceding Conv, trailing Softmax dropped; Conv incl. grouped, Gemm, Relu, Clip, MaxPool, AveragePool,
+GlobalAveragePool, Flatten, Add, Concat), in float32 nn modules. One repeat = one forward pass without
+autograd keeping every activation by tensor name, then for each layer from the top the same four steps
+(lrp_step / lrp_zb above) with requires_grad on the activation only (the parameters are frozen, so no
+weight gradients, unlike the chain path), and:
+    Relu, Clip: relevance passes unchanged          Flatten: reshape
+    Add z = x1 + x2: four steps with autograd, z + 1e-6*sign+(z): R_i = x_i * R / (z + 1e-6*sign+(z))
+    Concat: each input gets its channel slice        a tensor read by several layers: relevance summed
+MaxPool is again AvgPool2d of the same geometry ("avg"); the spec indexes the graph's layer table.
+
 Stdout: one line of JSON (times, median, images/s, peak RSS, relevance sum and target logit per image).
 Everything else goes to stderr. A non-finite logit or relevance exits with status 1.
---check (not for timing) also compares the result with lrp_reference.lrp in float64.
+--check (not for timing) also compares the result in float64 with lrp_reference.lrp (chains) or
+make_graph_fixtures.graph_lrp (graphs).
 """
 import argparse
 import copy
@@ -53,6 +67,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lrp_reference as ref  # noqa: E402  (spec parsing and canonical indexing)
 
 TINY = ref.TINY                                       # 1e-9
+ADD_EPS = 1e-6                                        # residual Add stabiliser (make_graph_fixtures.ADD_EPS)
 
 
 def log(*a):
@@ -63,9 +78,9 @@ def log(*a):
 # ONNX chain -> float32 nn modules + canonical layer types
 # --------------------------------------------------------------------------------------------
 
-def load_onnx(path):
+def load_onnx(path, model=None):
     """Returns (modules, canonical types, input shape C,H,W) for a single-chain ONNX classifier."""
-    g = onnx.load(path).graph
+    g = (onnx.load(path) if model is None else model).graph
     consts = {t.name: t for t in g.initializer}                   # TensorProtos, converted when used
     for n in g.node:
         if n.op_type == "Constant":
@@ -151,12 +166,12 @@ def load_onnx(path):
 def newlayer(layer, rho):
     """The tutorial's utils.newlayer: a deep copy with rho applied to weight and bias."""
     layer = copy.deepcopy(layer)
-    try:
-        layer.weight = nn.Parameter(rho(layer.weight))
+    try:                                               # requires_grad as the original's: chains True
+        layer.weight = nn.Parameter(rho(layer.weight), requires_grad=layer.weight.requires_grad)
     except AttributeError:
         pass
     try:
-        layer.bias = nn.Parameter(rho(layer.bias))
+        layer.bias = nn.Parameter(rho(layer.bias), requires_grad=layer.bias.requires_grad)
     except AttributeError:
         pass
     return layer
@@ -192,7 +207,7 @@ def lrp_step(layer, rule, a, R):
     if rule == "alpha1beta0":                          # z+ = W+ a+ + W- a- + b+ (lrp_reference's form)
         ap, an = a.data.clamp(min=0).requires_grad_(True), a.data.clamp(max=0).requires_grad_(True)
         neg = newlayer(layer, lambda p: p.clamp(max=0))
-        neg.bias = nn.Parameter(torch.zeros_like(neg.bias))
+        neg.bias = nn.Parameter(torch.zeros_like(neg.bias), requires_grad=neg.weight.requires_grad)
         z = stabilise(newlayer(layer, lambda p: p.clamp(min=0)).forward(ap) + neg.forward(an), TINY)
         s = (R / z).data
         (z * s).sum().backward()
@@ -248,6 +263,150 @@ def explain(layers, types, rules, x, low, high):
 
 
 # --------------------------------------------------------------------------------------------
+# Branching graphs (residual Add, Concat, fan-out): the same four steps, wired by the layer table
+# --------------------------------------------------------------------------------------------
+
+def is_chain(g):
+    """True if every node (Constant aside) reads exactly the previous node's output (plus constants),
+    i.e. the graph load_onnx accepts as a chain; anything else goes to the graph path."""
+    consts = {t.name for t in g.initializer} | {n.output[0] for n in g.node if n.op_type == "Constant"}
+    cur = next(i.name for i in g.input if i.name not in consts)
+    for n in g.node:
+        if n.op_type == "Constant":
+            continue
+        if [x for x in n.input if x and x not in consts] != [cur]:
+            return False
+        cur = n.output[0]
+    return True
+
+
+def input_chw(g):
+    consts = {t.name for t in g.initializer}
+    (inp,) = [i for i in g.input if i.name not in consts]
+    return [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
+
+
+class Clamp(nn.Module):
+    """ONNX Clip (ReLU6 = Clamp(0, 6))."""
+
+    def __init__(self, lo, hi):
+        super().__init__()
+        self.lo, self.hi = lo, hi
+
+    def forward(self, a):
+        return a.clamp(min=self.lo, max=self.hi)
+
+
+class Net:
+    """A branching ONNX graph as float32 nn modules, one per layer of the project's layer table
+    (make_graph_fixtures.OnnxGraph: ONNX node order minus Identity/Dropout/Constant, BN folded into the
+    preceding Conv, trailing Softmax dropped). layers[i].inputs / .output name the tensors it reads/writes."""
+
+    def __init__(self, path, has_bn):
+        import make_graph_fixtures as mgf             # the layer table and BN folding of the graph reference
+        # BatchNormalization nodes are folded in float64 and rounded once (as the reference folds them: a
+        # float32 fold moves z by ~1e-7 relative, visible where z ~ 0 under the zero rule); without BN the
+        # weights are read as float32 directly (same numbers, no float64 copy in the peak RSS)
+        g = mgf.OnnxGraph(path).cast(torch.float32) if has_bn else mgf.OnnxGraph(path, dtype=torch.float32)
+        self.layers, self.input_name, self.output_name = g.layers, g.input_name, g.output_name
+        self.mods = [self.module(l) for l in self.layers]
+        for m in self.mods:
+            if m is not None:
+                m.requires_grad_(False)               # autograd only for the activations
+
+    @staticmethod
+    def module(l):
+        def loaded(cls, *shape, **kw):                # the ONNX weights, no random init
+            mod = torch.nn.utils.skip_init(cls, *shape, **kw)
+            mod.weight, mod.bias = nn.Parameter(l.weight.contiguous()), nn.Parameter(l.bias.contiguous())
+            return mod
+        if l.type == "conv":
+            w = l.weight
+            return loaded(nn.Conv2d, w.shape[1] * l.groups, w.shape[0], tuple(w.shape[2:]), tuple(l.stride),
+                          tuple(l.padding), tuple(l.dilation), groups=l.groups)
+        if l.type == "dense":
+            return loaded(nn.Linear, l.weight.shape[1], l.weight.shape[0])
+        if l.type == "relu":
+            return nn.ReLU()
+        if l.type == "clip":
+            return Clamp(*l.clip)
+        if l.type == "maxpool":
+            return nn.MaxPool2d(l.kernel, l.stride, l.padding)
+        if l.type == "avgpool":
+            return nn.AvgPool2d(l.kernel, l.stride, l.padding, count_include_pad=False)
+        if l.type == "globalavgpool":
+            return nn.AdaptiveAvgPool2d(1)
+        if l.type == "flatten":
+            assert l.axis == 1, "Flatten axis != 1"
+            return nn.Flatten()
+        assert l.type in ("add", "concat"), l.type
+        return None
+
+    def forward(self, x):
+        """All activations by tensor name (one pass, no autograd)."""
+        A = {self.input_name: x}
+        with torch.no_grad():
+            for l, m in zip(self.layers, self.mods):
+                ins = [A[t] for t in l.inputs]
+                if l.type == "add":
+                    A[l.output] = ins[0] + ins[1]
+                elif l.type == "concat":
+                    A[l.output] = torch.cat(ins, dim=1)
+                else:
+                    A[l.output] = m(ins[0])
+        return A
+
+
+def lrp_add(ins, R):
+    """Residual Add z = x1 + x2, four steps: R_i = x_i * R / (z + 1e-6 sign+(z))."""
+    a = [t.data.requires_grad_(True) for t in ins]
+    z = stabilise(a[0] + a[1], ADD_EPS)
+    s = (R / z).data
+    (z * s).sum().backward()
+    return [(t * t.grad).data for t in a]
+
+
+def explain_graph(net, rules, x, low, high):
+    """Forward pass once (activations kept) + LRP to the input. Returns (input relevance, target logits)."""
+    A = net.forward(x)
+    logits = A[net.output_name]
+    target = logits.argmax(1)
+    T = torch.zeros_like(logits).scatter_(1, target[:, None], 1.0)
+    rel = {net.output_name: (logits * T).data}         # relevance by tensor name
+    for l in reversed(range(len(net.layers))):
+        layer, m = net.layers[l], net.mods[l]
+        R = rel.pop(layer.output, None)
+        if R is None:                                  # output not used: nothing flows back
+            continue
+        ins = [A[t] for t in layer.inputs]
+        t = layer.type
+        if t in ("conv", "dense"):
+            if rules[l] == "zb":
+                assert layer.inputs[0] == net.input_name, "zb needs the pixel layer"
+                out = [lrp_zb(m, ins[0], R, low, high)]
+            else:
+                out = [lrp_step(m, rules[l], ins[0], R)]
+        elif t == "maxpool":                           # mode "avg": the tutorial's AvgPool2d swap
+            out = [lrp_step(nn.AvgPool2d(m.kernel_size, m.stride, m.padding, count_include_pad=False),
+                            "zero", ins[0], R)]
+        elif t in ("avgpool", "globalavgpool"):
+            out = [lrp_step(m, "zero", ins[0], R)]
+        elif t in ("relu", "clip"):                    # relevance passes unchanged
+            out = [R]
+        elif t == "flatten":
+            out = [R.reshape(ins[0].shape)]
+        elif t == "add":
+            out = lrp_add(ins, R)
+        elif t == "concat":                            # each input: its channel slice
+            out = list(torch.split(R, [a.shape[1] for a in ins], dim=1))
+        else:
+            raise ValueError(t)
+        for name, r in zip(layer.inputs, out):         # a tensor read by several layers: sum
+            rel[name] = rel[name] + r if name in rel else r
+    return rel.pop(net.input_name), logits.gather(1, target[:, None])[:, 0]
+
+
+# --------------------------------------------------------------------------------------------
 
 def floats(s):
     return [float(v) for v in s.split(",")]
@@ -272,14 +431,25 @@ def main():
     log(f"torch {torch.__version__}: {torch.get_num_threads()} intra-op thread(s), "
         f"{torch.get_num_interop_threads()} inter-op; mkldnn={torch.backends.mkldnn.is_available()}")
 
-    layers, types, chw = load_onnx(args.onnx)
+    proto = onnx.load(args.onnx)
+    chain = is_chain(proto.graph)
+    if chain:
+        layers, types, chw = load_onnx(args.onnx, proto)
+    else:
+        chw = input_chw(proto.graph)
+        has_bn = any(n.op_type == "BatchNormalization" for n in proto.graph.node)
+    del proto
+    if not chain:
+        net = Net(args.onnx, has_bn)
+        types = [l.type for l in net.layers]
+        log(f"branching graph: {len(types)} layers, {types.count('add')} add, {types.count('concat')} concat")
     log(f"model loaded; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     # the spec's "2:avg" style entries (pooling modes) are not rules; only "avg" is implemented
     spec_parts = [s for s in args.spec.split(";") if s.strip()]
     pool_modes = {part.split(":", 1)[1] for part in spec_parts if part.split(":", 1)[1] in ("avg", "wta")}
     if pool_modes - {"avg"}:
         sys.exit("only max-pooling mode 'avg' is implemented")
-    canon = [ref.Layer(t) for t in types]
+    canon = [ref.Layer(t) for t in types] if chain else net.layers
     rules = ref.parse_spec(";".join(s for s in spec_parts if s.split(":", 1)[1] not in ("avg", "wta")), canon)
     log("layers:", " ".join(f"{i}:{t}" + (f"[{rules[i]}]" if i in rules else "") for i, t in enumerate(types)))
 
@@ -290,17 +460,21 @@ def main():
     x = (torch.rand(args.batch, *chw) - mean) / std
     low, high = ((0 - mean) / std).expand_as(x), ((1 - mean) / std).expand_as(x)
 
-    with torch.no_grad():
-        out = x
-        for m in layers:
-            out = m(out)
+    if chain:
+        with torch.no_grad():
+            out = x
+            for m in layers:
+                out = m(out)
+    else:
+        out = net.forward(x)[net.output_name]
     if not torch.isfinite(out).all():
         sys.exit("non-finite logits")
 
     times = []
     for r in range(args.warmup + args.repeats):
         t0 = time.perf_counter()
-        R, target_logit = explain(layers, types, rules, x, low, high)
+        R, target_logit = (explain(layers, types, rules, x, low, high) if chain
+                           else explain_graph(net, rules, x, low, high))
         dt = time.perf_counter() - t0
         if not (torch.isfinite(R).all() and torch.isfinite(target_logit).all()):
             log(f"NaN/Inf in the relevance (repeat {r})")
@@ -309,11 +483,18 @@ def main():
         if r >= args.warmup:
             times.append(dt)
 
-    if args.check:
+    if args.check and chain:
         Rref = ref.lrp(ref.canonical_layers(nn.Sequential(*layers)), x.double(), out.argmax(1), rules,
                        "avg", args.mean, args.std)
         err = (R.double() - Rref).abs().max() / Rref.abs().max()
         log(f"check vs lrp_reference (float64): max |diff| / max |R| = {err:.2e}")
+    elif args.check:
+        import make_graph_fixtures as mgf
+        Rref = mgf.graph_lrp(mgf.OnnxGraph(args.onnx), x.double(), out.argmax(1), rules, args.mean, args.std, "avg")
+        err = (R.double() - Rref).abs().max() / Rref.abs().max()
+        d = (R.double() - Rref).flatten(1).abs().max(1).values / Rref.flatten(1).abs().max(1).values
+        log(f"check vs make_graph_fixtures.graph_lrp (float64): max |diff| / max |R| = {err:.2e}; "
+            f"per image {' '.join(f'{v:.1e}' for v in d.tolist())}")
 
     median = statistics.median(times)
     print(json.dumps({

@@ -3,6 +3,7 @@
 per-channel constant, in a residual graph. Writes src/test/resources/fixtures/graph/ops/:
 
 - pad_scale.onnx: x -> Pad(1) -> Conv3x3 (valid) -> Relu -> Mul([C,1,1] constant) -> + x -> Relu -> Flatten -> Linear
+- bn_first.onnx: BatchNormalization before the first Conv, which the importer must refuse with its reason
 - pad_scale_input.npy (4 images, float32), pad_scale_gradxinput.npy: gradient x input of the target logit (the
   predicted class) in float64 autograd. LRP-0 (winner-take-all pooling; there is none here) equals gradient x input
   for such piecewise-linear networks, which is what the Java test checks.
@@ -59,6 +60,27 @@ def write_onnx(model, path):
     onnx.save(m, path)
 
 
+def write_bn_first(path):
+    """BatchNormalization on the image before the first Conv (as in pre-activation ResNets): must be refused."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(3)
+    f = lambda name, shape: numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+    inits = [numpy_helper.from_array(np.ones(1, np.float32), "g"), numpy_helper.from_array(np.zeros(1, np.float32), "b"),
+             numpy_helper.from_array(np.zeros(1, np.float32), "m"), numpy_helper.from_array(np.ones(1, np.float32), "v"),
+             f("w", (2, 1, 3, 3)), f("fw", (3, 2 * 6 * 6))]
+    nodes = [helper.make_node("BatchNormalization", ["input", "g", "b", "m", "v"], ["n"], name="/bn0"),
+             helper.make_node("Conv", ["n", "w"], ["c"], name="/conv", kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["c"], ["r"], name="/relu"),
+             helper.make_node("Flatten", ["r"], ["f"], name="/flatten"),
+             helper.make_node("Gemm", ["f", "fw"], ["logits"], name="/fc", transB=1)]
+    graph = helper.make_graph(nodes, "bn_first", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 1, 8, 8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 3])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_op_fixtures")
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, path)
+
+
 def main():
     torch.manual_seed(7)
     torch.set_num_threads(1)
@@ -66,6 +88,7 @@ def main():
     model = PadScale().eval()
     x = 0.1 + 0.9 * torch.rand(4, 2, 8, 8)  # sums at the Add stay >= 0.1: its 1e-6 stabiliser is then negligible
     write_onnx(model, os.path.join(OUT, "pad_scale.onnx"))
+    write_bn_first(os.path.join(OUT, "bn_first.onnx"))
     m64 = PadScale().double().eval()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     x64 = x.double().requires_grad_(True)

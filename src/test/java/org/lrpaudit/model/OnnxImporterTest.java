@@ -108,6 +108,14 @@ class OnnxImporterTest {
         assertTrue(e.getMessage().contains("Tanh") && e.getMessage().contains("Supported:"), e.getMessage());
     }
 
+    /** Batch norm before a convolution cannot be folded into anything before it: refused with the reason. */
+    @Test
+    void batchNormBeforeAConvIsRefusedWithTheReason() {
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> OnnxImporter.load(Fixtures.ROOT.resolve("graph/ops/bn_first.onnx")));
+        assertTrue(e.getMessage().contains("/bn0") && e.getMessage().contains("pre-activation"), e.getMessage());
+    }
+
     /** y = relu(conv(x)) + x: the image feeds both the conv and the residual sum. */
     @Test
     void residualGraphImportsWithItsBranches() {
