@@ -451,6 +451,13 @@ def main():
         sys.exit("only max-pooling mode 'avg' is implemented")
     canon = [ref.Layer(t) for t in types] if chain else net.layers
     rules = ref.parse_spec(";".join(s for s in spec_parts if s.split(":", 1)[1] not in ("avg", "wta")), canon)
+    if not chain:   # single-index terms (the Java side's canonical spec) must hit a layer of their kind
+        for part in spec_parts:
+            rng, what = part.split(":", 1)
+            want = ("maxpool",) if what in ("avg", "wta") else ("conv", "dense")
+            if "-" not in rng and not (int(rng) < len(types) and types[int(rng)] in want):
+                sys.exit(f"spec term {part!r}: layer {rng} is not a {'/'.join(want)} layer in this layer table "
+                         f"({len(types)} layers) -- do the Java and Python layer tables differ?")
     log("layers:", " ".join(f"{i}:{t}" + (f"[{rules[i]}]" if i in rules else "") for i, t in enumerate(types)))
 
     C = chw[0]
