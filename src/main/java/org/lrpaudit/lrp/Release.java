@@ -11,8 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class Release {
     private Release() {}
 
+    /** Closes arrays that own their memory; workspace arrays are reclaimed when their workspace resets. */
     static void free(INDArray... arrays) {
-        for (INDArray a : arrays) if (a != null && !a.wasClosed()) a.close();
+        for (INDArray a : arrays) if (a != null && !a.wasClosed() && !a.isAttached()) a.close();
     }
 
     /** Whether two arrays share memory (a reshape, a view or the very same array). */
