@@ -67,8 +67,8 @@ public final class LrpBenchmark {
     private static void spark(SparkJobBenchmark.Result r) {
         int n = r.images();
         System.out.printf(Locale.ROOT, "%-34s %9s %9s  %s%n", "configuration", "images/s", "ms/img", "median s (min, max)");
-        row("job local[1]", n, r.local1());
-        row("job local[2]", n, r.local2());
+        row("job local[1] (--spray off)", n, r.local1());
+        row("job local[2] (--spray off)", n, r.local2());
         row("bare engine, 1 thread", n, r.engine1());
         row("bare engine, 2 threads", n, r.engine2());
         System.out.printf(Locale.ROOT, "local[2] / local[1] throughput: %.2fx%n", r.local1().median() / r.local2().median());
