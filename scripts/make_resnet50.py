@@ -18,7 +18,6 @@ nodes. As in make_vgg16.py those aliases are undone (each becomes its own initia
 that every node is a layer op whose weights are all initializers.
 """
 import argparse
-import collections
 import os
 import sys
 
@@ -31,7 +30,7 @@ except ImportError:
     sys.exit("needs torchvision: apt-get install -y python3-torchvision")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vgg16 import materialise_aliases  # noqa: E402
+from make_vgg16 import export  # noqa: E402  (the same export, aliases undone)
 
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
              "GlobalAveragePool", "Flatten", "Reshape", "Dropout", "Identity", "BatchNormalization"}
@@ -40,19 +39,6 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
 def build():
     torch.manual_seed(0)
     return torchvision.models.resnet50(weights=None).eval()
-
-
-def export(model, path):
-    x = torch.rand(1, 3, 224, 224)
-    with torch.no_grad():
-        torch.onnx.export(model, x, path, opset_version=13, input_names=["input"],
-                          output_names=["logits"],
-                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
-                          do_constant_folding=True)
-    exported = onnx.load(path)
-    print("exported op types:", dict(sorted(collections.Counter(n.op_type for n in exported.graph.node).items())))
-    onnx.save(materialise_aliases(exported), path)
-    return collections.Counter(n.op_type for n in onnx.load(path).graph.node)
 
 
 def main():
