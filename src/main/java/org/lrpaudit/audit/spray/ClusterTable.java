@@ -1,7 +1,6 @@
 package org.lrpaudit.audit.spray;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,11 +108,5 @@ public final class ClusterTable {
                     spectrum.eigenvalues(), Double.isNaN(spectrum.eigengap()) ? null : spectrum.eigengap(), spectrum.status(), labelled,
                     labelled == 0 ? null : (double) agreeing / labelled, border / n, entropy / n, height, width, mean, vh, vw, v);
         }
-    }
-
-    static List<Row> sorted(List<Row> rows) {
-        List<Row> out = new ArrayList<>(rows);
-        out.sort((a, b) -> a.getInt(0) != b.getInt(0) ? Integer.compare(a.getInt(0), b.getInt(0)) : Integer.compare(a.getInt(2), b.getInt(2)));
-        return out;
     }
 }

@@ -112,10 +112,11 @@ public final class SpectralAnalysis {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();
+            vectors.unpersist(); // the assignments are cached on their own; the vectors are no longer needed
         }
     }
 
-    /** Frees the cached vectors and per-class assignments once the caller has written what it needs. */
+    /** One class: its spectrum and its images' clusters (cached; small: image_id, target, cluster). */
     static Tuple2<ClassSpectrum, JavaRDD<Row>> analyse(JavaPairRDD<Integer, Tuple2<String, double[]>> vectors, int target, String name,
                                                          long n, Options o) {
         long t0 = System.nanoTime();
