@@ -88,7 +88,7 @@ public final class AuditJob {
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
             long t0 = System.nanoTime();
-            LrpAudit.explained(result).write().mode(SaveMode.Overwrite).parquet(images);
+            LrpAudit.explained(result).write().mode(SaveMode.Overwrite).options(LrpAudit.parquetOptions()).parquet(images);
             long t1 = System.nanoTime();
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
