@@ -31,6 +31,7 @@ import org.lrpaudit.cli.Settings;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.DatasetSources;
 import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.data.Partitioning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class AuditJob {
 
     public static Result run(Settings s) {
         Instant start = Instant.now();
+        Phases phases = new Phases();
         String runId = UUID.randomUUID().toString();
         ExplainSetup setup = ExplainSetup.from(s);
         LrpAudit.Options options = new LrpAudit.Options(s.intValue(Key.BATCH_SIZE, 32), s.intValue(Key.GRID, 4),
@@ -80,6 +82,7 @@ public final class AuditJob {
         };
         NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
         log.info("lrp-audit run {}: {} ({} input) -> {}; model {} with {}", runId, input, fmt, output, setup.modelPath(), setup.composite());
+        phases.mark("setup and listing");
 
         LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
         Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done).persist(StorageLevel.MEMORY_AND_DISK());
@@ -87,17 +90,16 @@ public final class AuditJob {
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            long t0 = System.nanoTime();
-            LrpAudit.explained(result).write().mode(SaveMode.Overwrite).options(LrpAudit.parquetOptions()).parquet(images);
-            long t1 = System.nanoTime();
+            try (Partitioning.Applied scan = Partitioning.apply(spark, source.scanSettings())) { // the input scan only, not read-backs
+                LrpAudit.explained(result).write().mode(SaveMode.Overwrite).options(LrpAudit.parquetOptions()).parquet(images);
+            }
+            phases.mark("explain and images/");
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
-            long t2 = System.nanoTime();
+            phases.mark("errors/");
             Dataset<Row> written = spark.read().parquet(literal(images));
             ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
-            long t3 = System.nanoTime();
-            log.info(String.format("phases: explain + images/ %.2f s, errors/ %.2f s, classes/ %.2f s", (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                    (t3 - t2) / 1e9));
+            phases.mark("classes/");
 
             long explained = written.count(), failed = spark.read().parquet(literal(errors)).count();
             if (explained + failed != total) {
@@ -105,11 +107,11 @@ public final class AuditJob {
             }
             List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
             Double accuracy = overallAccuracy(classRows);
-            long t4 = System.nanoTime();
+            phases.mark("counts");
             DatasetAudit.Outcome audit = sprayOn
                     ? DatasetAudit.run(spark, written, classRows, sprayOptions, output)
                     : new DatasetAudit.Outcome(List.of(), List.of(), List.of());
-            log.info(String.format("phase: dataset audit %.2f s", (System.nanoTime() - t4) / 1e9));
+            phases.mark("dataset audit");
             Instant end = Instant.now();
 
             Map<String, Object> manifest = new LinkedHashMap<>();
@@ -149,6 +151,9 @@ public final class AuditJob {
                     "score", f.score(), "reason", f.reason())).toList());
             String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
                     sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
+            phases.mark("report");
+            manifest.put("phase_seconds", phases.seconds());
+            log.info("phases: {}", phases);
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
             return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report);
         } finally {

@@ -53,7 +53,7 @@ final class SparkJobBenchmark {
         SparkSession.builder().master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
         long t0 = System.nanoTime();
-        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", CONFIG, "--output", out.resolve(master).toString(),
+        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", CONFIG, "--output", out.resolve(master.replaceAll("[^a-z0-9]+", "-")).toString(),
                 "--overwrite", "--batch-size", String.valueOf(batch), "--spray", "off"})); // the explain job; SpRAy is timed by scripts/benchmark spray
         if (r.failed() != 0) throw new IllegalStateException(r.failed() + " images failed");
         return (System.nanoTime() - t0) / 1e9;
