@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class NativeBackend {
     private static final Logger log = LoggerFactory.getLogger(NativeBackend.class);
     public static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
+    static final String MAX_PHYSICAL_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
     private static volatile Info info;
 
     /** What was loaded: for logs and the run manifest. */
@@ -44,6 +45,9 @@ public final class NativeBackend {
         synchronized (NativeBackend.class) {
             if (info != null) return info;
             String choice = chooseBuild();
+            // JavaCPP reads /proc/self/statm on every native allocation to enforce maxPhysicalBytes (6% of a small
+            // CNN's time here); the heap-linked maxBytes limit still applies. A user's -D setting wins.
+            if (System.getProperty(MAX_PHYSICAL_PROPERTY) == null) System.setProperty(MAX_PHYSICAL_PROPERTY, "0");
             Nd4j.create(1); // forces the backend to load
             var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
             String build = ops.buildInfo();

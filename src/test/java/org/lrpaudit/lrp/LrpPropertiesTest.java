@@ -111,6 +111,22 @@ class LrpPropertiesTest {
         }
     }
 
+    /** The finite check: one sum decides, an overflowing sum of finite values is still finite, NaN/Inf input refused. */
+    @Test
+    void nonFiniteValuesAreFoundAndRefused() {
+        assertTrue(LrpEngine.allFinite(Nd4j.createFromArray(1f, -2f, 0f)));
+        assertTrue(LrpEngine.allFinite(Nd4j.createFromArray(3e38f, 3e38f, 3e38f)), "sum overflows, values are finite");
+        assertFalse(LrpEngine.allFinite(Nd4j.createFromArray(1f, Float.NaN)));
+        assertFalse(LrpEngine.allFinite(Nd4j.createFromArray(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY)), "Inf - Inf");
+        assertFalse(LrpEngine.allFinite(Nd4j.createFromArray(1f, Float.NEGATIVE_INFINITY)));
+        Network net = Fixtures.network("cnn");
+        INDArray x = Fixtures.input("cnn").dup();
+        x.putScalar(new long[] {3, 0, 5, 7}, Float.NaN);
+        var engine = new LrpEngine(net, Presets.resolve("tutorial", net, MaxPoolMode.AVG), Fixtures.bounds("cnn"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> engine.explain(x));
+        assertTrue(e.getMessage().contains("NaN or Inf"), e.getMessage());
+    }
+
     /** Large images run in sub-batches; the result is the same as one pass, targets and layer sums in order. */
     @Test
     void subBatchesGiveTheSameResultAsOnePass() {
