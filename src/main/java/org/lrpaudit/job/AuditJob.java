@@ -44,11 +44,13 @@ public final class AuditJob {
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
             "_manifest.json");
+    /** The phase that decodes, explains and writes images/: the job's per-image cost. */
+    public static final String EXPLAIN_PHASE = "explain and images/";
     static final List<String> SPRAY_OUTPUTS = List.of("clusters", "image_clusters", "findings");
 
     /** Where the outputs went and what they hold. */
     public record Result(String output, long input, long explained, long failed, Double accuracy, Duration duration,
-                         List<Row> classes, List<Findings.Finding> findings, String report) {}
+                         List<Row> classes, List<Findings.Finding> findings, String report, Map<String, Double> phaseSeconds) {}
 
     private AuditJob() {}
 
@@ -93,7 +95,7 @@ public final class AuditJob {
             try (Partitioning.Applied scan = Partitioning.apply(spark, source.scanSettings())) { // the input scan only, not read-backs
                 LrpAudit.explained(result).write().mode(SaveMode.Overwrite).options(LrpAudit.parquetOptions()).parquet(images);
             }
-            phases.mark("explain and images/");
+            phases.mark(EXPLAIN_PHASE);
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
             phases.mark("errors/");
@@ -155,7 +157,7 @@ public final class AuditJob {
             manifest.put("phase_seconds", phases.seconds());
             log.info("phases: {}", phases);
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
-            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report);
+            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds());
         } finally {
             progress.shutdownNow();
             result.unpersist();

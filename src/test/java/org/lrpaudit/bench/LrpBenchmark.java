@@ -64,20 +64,27 @@ public final class LrpBenchmark {
         System.out.println("ratio = engine throughput / PyTorch reference throughput (medians of alternating rounds in this run)");
     }
 
-    private static void spark(SparkJobBenchmark.Result r) {
-        int n = r.images();
-        System.out.printf(Locale.ROOT, "%-34s %9s %9s  %s%n", "configuration", "images/s", "ms/img", "median s (min, max)");
-        row("job local[1] (--spray off)", n, r.local1());
-        row("job local[2] (--spray off)", n, r.local2());
-        row("bare engine, 1 thread", n, r.engine1());
-        row("bare engine, 2 threads", n, r.engine2());
-        System.out.printf(Locale.ROOT, "local[2] / local[1] throughput: %.2fx%n", r.local1().median() / r.local2().median());
-        System.out.printf(Locale.ROOT, "job local[1] / bare engine 1 thread: %.2f; job local[2] / bare engine 2 threads: %.2f%n",
-                r.engine1().median() / r.local1().median(), r.engine2().median() / r.local2().median());
+    private static void spark(List<SparkJobBenchmark.Result> results) {
+        for (SparkJobBenchmark.Result r : results) {
+            int n = r.images();
+            System.out.printf(Locale.ROOT, "%n%s%n%-40s %9s %9s  %s%n", r.input().name(), "configuration", "images/s", "ms/img",
+                    "median s (min, max)");
+            row("whole job local[1] (--spray off)", n, r.local1());
+            row("whole job local[2] (--spray off)", n, r.local2());
+            row("explain + images/ phase, local[1]", n, r.explain1());
+            row("explain + images/ phase, local[2]", n, r.explain2());
+            row("bare engine, 1 thread", n, r.engine1());
+            row("bare engine, 2 threads", n, r.engine2());
+            System.out.printf(Locale.ROOT, "local[2] / local[1]: whole job %.2fx, explain phase %.2fx%n", r.local1().median() / r.local2().median(),
+                    r.explain1().median() / r.explain2().median());
+            System.out.printf(Locale.ROOT, "throughput / bare engine: whole job %.2f (local[1] vs 1 thread), %.2f (local[2] vs 2 threads); "
+                    + "explain phase %.2f, %.2f%n", r.engine1().median() / r.local1().median(), r.engine2().median() / r.local2().median(),
+                    r.engine1().median() / r.explain1().median(), r.engine2().median() / r.explain2().median());
+        }
     }
 
     private static void row(String name, int n, Stats s) {
-        System.out.printf(Locale.ROOT, "%-34s %9.1f %9.2f  %.2f (%.2f, %.2f)%n", name, n / s.median(), 1000 * s.median() / n, s.median(), s.min(), s.max());
+        System.out.printf(Locale.ROOT, "%-40s %9.1f %9.2f  %.2f (%.2f, %.2f)%n", name, n / s.median(), 1000 * s.median() / n, s.median(), s.min(), s.max());
     }
 
     private static String mb(long bytes) { return String.format(Locale.ROOT, "%.0f", bytes / 1048576.0); }
