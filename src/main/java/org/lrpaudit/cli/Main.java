@@ -12,6 +12,7 @@ import org.lrpaudit.job.ClassSummary;
 import org.lrpaudit.lrp.Explanation;
 import org.lrpaudit.lrp.LayerTable;
 import org.lrpaudit.lrp.LrpEngine;
+import org.lrpaudit.lrp.MemoryModel;
 import org.lrpaudit.model.ModelFormatException;
 import org.lrpaudit.render.Heatmaps;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -61,6 +62,10 @@ public final class Main {
         ExplainSetup setup = ExplainSetup.from(s);
         out.print(LayerTable.render(setup.network(), setup.composite()));
         out.println("preprocessing: " + setup.preprocessing());
+        int batch = s.intValue(Key.BATCH_SIZE, 32);
+        out.println("memory at --batch-size " + batch + ":");
+        MemoryModel memory = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds()).memory(batch);
+        for (String line : memory.describe(batch)) out.println("  " + line);
     }
 
     static void explain(Settings s, PrintStream out) {

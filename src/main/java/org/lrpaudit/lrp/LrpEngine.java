@@ -85,6 +85,42 @@ public final class LrpEngine {
                 && !prepared.get(in[0]).needsOutput();
     }
 
+    /**
+     * The engine's memory for this network and composite at a batch size ({@link MemoryModel}); runs one pass over
+     * zeros in a fresh thread to measure its workspace.
+     */
+    public MemoryModel memory(int batch) {
+        int perPass = Math.max(1, Math.min(batch, chunk));
+        long model = 0;
+        for (int i = 0; i < network.size(); i++) model += network.layer(i).parameterCount() * Float.BYTES;
+        java.util.Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long held = 0;
+        for (PreparedLayer l : layers) for (INDArray a : l.held()) if (seen.add(a)) held += a.length() * a.dataType().width();
+        long imageFloats = inputShape[0] * inputShape[1] * inputShape[2];
+        // per image of a batch: the preprocessed float[], its copy in the stacked batch, the relevance, the heatmap
+        // (a channel sum, at most as large) and the images/ row holding it
+        long perImage = 5 * imageFloats * Float.BYTES;
+        return new MemoryModel(model, held, perPass, measurePass(perPass), perImage);
+    }
+
+    private long measurePass(int images) {
+        if (!WORKSPACES) return -1;
+        long[] bytes = {-1};
+        Thread probe = new Thread(() -> {
+            explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2]));
+            explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2])); // sized after the first
+            bytes[0] = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE, "lrp-engine").getCurrentSize();
+            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        }, "lrp-memory-probe");
+        probe.start();
+        try {
+            probe.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return bytes[0];
+    }
+
     public Network network() { return network; }
 
     public Composite composite() { return composite; }

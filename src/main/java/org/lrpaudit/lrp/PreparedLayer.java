@@ -1,5 +1,7 @@
 package org.lrpaudit.lrp;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.lrpaudit.model.Add;
 import org.lrpaudit.model.AvgPool2d;
 import org.lrpaudit.model.Clip;
@@ -42,6 +44,9 @@ abstract class PreparedLayer {
 
     /** Whether {@link #relevance} reads the output z; if not, a following ReLU may work in place on it. */
     boolean needsOutput() { return true; }
+
+    /** The arrays kept for the engine's lifetime (weights, ρ-weights, constants), for the memory model. */
+    List<INDArray> held() { return List.of(); }
 
     /** A ReLU that overwrites its input instead of copying it: saves one activation per layer. */
     static PreparedLayer inPlaceRelu() { return new ReluLayer(false); }
@@ -86,6 +91,12 @@ abstract class PreparedLayer {
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return rule.relevance(a, z, r); }
 
         @Override boolean needsOutput() { return rule.needsOutput(); }
+
+        @Override List<INDArray> held() {
+            List<INDArray> all = new ArrayList<>(List.of(w, b));
+            all.addAll(rule.held());
+            return all;
+        }
     }
 
     private static final class ReluLayer extends PreparedLayer {
@@ -268,6 +279,8 @@ abstract class PreparedLayer {
         ScaleLayer(float[] f) { factors = f.length == 1 ? Nd4j.scalar(f[0]) : Nd4j.create(f, new long[] {1, f.length, 1, 1}, DataType.FLOAT); }
 
         @Override INDArray forward(INDArray a) { return factors.isScalar() ? a.mul(factors.getFloat(0)) : a.mul(factors); }
+
+        @Override List<INDArray> held() { return List.of(factors); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
 

@@ -22,6 +22,9 @@ abstract class RulePropagator {
     /** Whether {@link #relevance} reads the forward output z; if not, a following ReLU may overwrite it. */
     boolean needsOutput() { return false; }
 
+    /** The arrays this rule keeps for the engine's lifetime (its ρ-weights), for the memory model. */
+    abstract java.util.List<INDArray> held();
+
     /** @param w, b the layer's weights in the model's layout; ρ is applied there, then {@link LinearOp#weights}. */
     static RulePropagator of(Rule rule, LinearOp op, INDArray w, INDArray b, BoxBounds bounds) {
         if (rule instanceof Rule.Zero) return new Identity(op, op.weights(w), Rule.STABILISER, 0);
@@ -49,6 +52,8 @@ abstract class RulePropagator {
 
         @Override boolean needsOutput() { return true; }
 
+        @Override java.util.List<INDArray> held() { return java.util.List.of(w); }
+
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray s = relative > 0
                     ? Stabilised.divide(r, z, Stabilised.rmsPerImage(z).muli(relative))
@@ -65,6 +70,8 @@ abstract class RulePropagator {
         private final INDArray w, b;
 
         Gamma(LinearOp op, INDArray w, INDArray b) { this.op = op; this.w = w; this.b = b; }
+
+        @Override java.util.List<INDArray> held() { return java.util.List.of(w, b); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray zRho = op.forward(a, w, b);
@@ -95,6 +102,8 @@ abstract class RulePropagator {
             this.alpha = alpha;
             this.beta = beta;
         }
+
+        @Override java.util.List<INDArray> held() { return java.util.List.of(wPos, wNeg, bPos, bNeg); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray aPos = Transforms.relu(a, true);
@@ -138,6 +147,8 @@ abstract class RulePropagator {
 
         InputFree(LinearOp op, INDArray w) { this.op = op; this.w = w; }
 
+        @Override java.util.List<INDArray> held() { return java.util.List.of(w); }
+
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray ones = Nd4j.onesLike(a);
             INDArray zRho = op.forward(ones, w, null);
@@ -169,6 +180,8 @@ abstract class RulePropagator {
             this.high = bounds.high();
             this.boundTerm = op.forward(low, op.weights(pos), null).addi(op.forward(high, op.weights(neg), null));
         }
+
+        @Override java.util.List<INDArray> held() { return java.util.List.of(w, stacked, low, high, boundTerm); }
 
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
             INDArray zb = op.forward(a, w, null).subi(boundTerm);

@@ -27,6 +27,7 @@ class MainTest {
         String s = out.toString();
         assertTrue(s.contains("zb") && s.contains("epsilon=0.25") && s.contains("avg (max as average)"), s);
         assertTrue(s.contains("52,138 parameters"), s);
+        assertTrue(s.contains("memory at --batch-size 32") && s.contains("model weights   204 KB") && s.contains("for 32 images (measured"), s);
     }
 
     @Test
