@@ -47,7 +47,9 @@ public final class NativeBackend {
             String choice = chooseBuild();
             // JavaCPP reads /proc/self/statm on every native allocation to enforce maxPhysicalBytes (6% of a small
             // CNN's time here); the heap-linked maxBytes limit still applies. A user's -D setting wins.
-            if (System.getProperty(MAX_PHYSICAL_PROPERTY) == null) System.setProperty(MAX_PHYSICAL_PROPERTY, "0");
+            if (System.getProperty(MAX_PHYSICAL_PROPERTY) == null && System.getProperty(MAX_PHYSICAL_PROPERTY.toLowerCase(Locale.ROOT)) == null) {
+                System.setProperty(MAX_PHYSICAL_PROPERTY, "0"); // JavaCPP reads both spellings
+            }
             Nd4j.create(1); // forces the backend to load
             var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
             String build = ops.buildInfo();

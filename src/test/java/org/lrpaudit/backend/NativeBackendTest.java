@@ -11,7 +11,7 @@ class NativeBackendTest {
     void physicalMemoryPollingIsOffUnlessTheUserSetIt() {
         NativeBackend.Info info = NativeBackend.ensureLoaded();
         assertTrue(info.describe().contains("OpenMP threads"), info.describe());
-        if (System.getProperty(NativeBackend.MAX_PHYSICAL_PROPERTY).equals("0")) {
+        if ("0".equals(System.getProperty(NativeBackend.MAX_PHYSICAL_PROPERTY))) {
             // the setting reached JavaCPP: no /proc/self/statm read per allocation
             assertEquals(0, org.bytedeco.javacpp.Pointer.maxPhysicalBytes());
         }
