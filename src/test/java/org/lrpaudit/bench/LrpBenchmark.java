@@ -17,7 +17,7 @@ public final class LrpBenchmark {
     public static void main(String[] args) throws Exception {
         String suite = "engine", python = "/usr/bin/python3", vgg = "/tmp/lrp-bench/vgg16.onnx";
         int rounds = 5, repeats = 3, warmup = 2, batch = 32;
-        String only = null;
+        String only = null, idx = SparkJobBenchmark.FASHION_T10K.toString();
         boolean reference = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -30,9 +30,10 @@ public final class LrpBenchmark {
                 case "--batch-size" -> batch = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
                 case "--no-reference" -> reference = false;
+                case "--idx" -> idx = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; use --suite engine|spark [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
-                        + " --only MODEL[/BATCH] --no-reference]");
+                        + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz]");
             }
         }
         NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
@@ -40,7 +41,7 @@ public final class LrpBenchmark {
         System.out.printf("lrp-audit benchmark, suite %s: %s; OMP_NUM_THREADS=%d; %d cores%n", suite, nativeInfo.describe(), threads,
                 Runtime.getRuntime().availableProcessors());
         if (suite.equals("engine")) engine(new EngineBenchmark(reference ? python : null, threads, rounds, repeats, warmup), Path.of(vgg), only);
-        else if (suite.equals("spark")) spark(new SparkJobBenchmark().run(rounds, batch));
+        else if (suite.equals("spark")) spark(new SparkJobBenchmark().run(rounds, batch, Path.of(idx)));
         else throw new IllegalArgumentException("unknown suite " + suite);
     }
 

@@ -40,12 +40,17 @@ final class SparkJobBenchmark {
         int images() { return input.preprocessed().size(); }
     }
 
-    List<Result> run(int rounds, int batch) throws Exception {
+    /** @param idx a gzipped IDX images file to run besides the sample (Debian's t10k by default); skipped if missing */
+    List<Result> run(int rounds, int batch, Path idx) throws Exception {
         ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", CONFIG}));
         List<Input> inputs = new ArrayList<>();
         inputs.add(new Input("sample, 1,000 PNGs", "samples/fashion-mnist/images", preprocessedSample(setup)));
-        if (Files.exists(FASHION_T10K)) inputs.add(new Input("Fashion-MNIST t10k, 10,000 IDX", FASHION_T10K.toString(), idx(setup, FASHION_T10K)));
-        else System.err.println("  " + FASHION_T10K + " missing (apt-get install dataset-fashion-mnist): only the sample is measured");
+        if (Files.exists(idx)) {
+            List<float[]> images = idx(setup, idx);
+            inputs.add(new Input(idx.getFileName() + String.format(Locale.ROOT, ", %,d IDX images", images.size()), idx.toString(), images));
+        } else {
+            System.err.println("  " + idx + " missing (apt-get install dataset-fashion-mnist): only the sample is measured");
+        }
         LrpEngine engine = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds());
         Path out = Files.createTempDirectory("lrp-bench");
         List<Result> results = new ArrayList<>();
