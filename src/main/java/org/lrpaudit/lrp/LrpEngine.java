@@ -105,20 +105,24 @@ public final class LrpEngine {
 
     private long measurePass(int images) {
         if (!WORKSPACES) return -1;
-        long[] bytes = {-1};
-        Thread probe = new Thread(() -> {
-            explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2]));
-            explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2])); // sized after the first
-            bytes[0] = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE, "lrp-engine").getCurrentSize();
-            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        }, "lrp-memory-probe");
-        probe.start();
+        // a fresh thread has no workspace yet: the one it learns is this pass's alone
+        var probe = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "lrp-memory-probe"));
         try {
-            probe.join();
+            return probe.submit(() -> {
+                explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2]));
+                explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2])); // sized after the first
+                long bytes = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE, "lrp-engine").getCurrentSize();
+                Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+                return bytes;
+            }).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return -1;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("measuring an engine pass failed: " + e.getCause(), e.getCause());
+        } finally {
+            probe.shutdown();
         }
-        return bytes[0];
     }
 
     public Network network() { return network; }
