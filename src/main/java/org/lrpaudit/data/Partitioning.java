@@ -2,8 +2,6 @@ package org.lrpaudit.data;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.spark.sql.RuntimeConfig;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * How many tasks an input is cut into. Each task pays a fixed price (scheduling, a Parquet file opened and committed,
@@ -11,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
  * idles while another finishes, nor so large that a failed task retries hours of work. So: at least
  * {@value #TASKS_PER_SLOT} tasks per task slot, at most {@value #IMAGES_PER_TASK} images per task.
  * (Spark's defaults for a folder of small images gave one task per ~30 files: 4 MB "open cost" per file against
- * 128 MB partitions.)
+ * 128 MB partitions.) The job applies {@link #fileScan} settings with {@code job.SessionSettings} around its input scan.
  */
 public final class Partitioning {
     static final int TASKS_PER_SLOT = 3;
@@ -19,11 +17,6 @@ public final class Partitioning {
     static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes", OPEN_COST = "spark.sql.files.openCostInBytes";
 
     private Partitioning() {}
-
-    /** Settings in force until closed. */
-    public interface Applied extends AutoCloseable {
-        @Override void close();
-    }
 
     /** Tasks for {@code images} inputs on {@code slots} task slots. */
     public static int partitions(long images, int slots) {
@@ -45,20 +38,5 @@ public final class Partitioning {
         conf.put(MAX_PARTITION_BYTES, String.valueOf(Math.max(1, (total + partitions - 1) / partitions + largest + openCost)));
         conf.put(OPEN_COST, String.valueOf(openCost));
         return conf;
-    }
-
-    /**
-     * Applies scan settings to the session until closed, except those the user set (spark-submit --conf wins).
-     * Spark reads them when the scan runs, so the job holds this open around its actions.
-     */
-    public static Applied apply(SparkSession spark, Map<String, String> settings) {
-        RuntimeConfig conf = spark.conf();
-        Map<String, String> applied = new LinkedHashMap<>();
-        for (var e : settings.entrySet()) {
-            if (conf.contains(e.getKey())) continue;
-            conf.set(e.getKey(), e.getValue());
-            applied.put(e.getKey(), e.getValue());
-        }
-        return () -> applied.keySet().forEach(conf::unset);
     }
 }

@@ -31,7 +31,6 @@ import org.lrpaudit.cli.Settings;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.DatasetSources;
 import org.lrpaudit.data.ImageDecoder;
-import org.lrpaudit.data.Partitioning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,8 +91,8 @@ public final class AuditJob {
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            try (Partitioning.Applied scan = Partitioning.apply(spark, source.scanSettings())) { // the input scan only, not read-backs
-                LrpAudit.explained(result).write().mode(SaveMode.Overwrite).options(LrpAudit.parquetOptions()).parquet(images);
+            try (SessionSettings.Applied scan = SessionSettings.apply(spark, source.scanSettings())) { // the input scan only, not read-backs
+                LrpAudit.writeImages(result, images, SaveMode.Overwrite);
             }
             phases.mark(EXPLAIN_PHASE);
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
+import org.lrpaudit.job.SessionSettings;
 
 /** Task sizing: the formula, and Spark's real binaryFile scan cutting a folder into the tasks it asks for. */
 class PartitioningTest extends SparkTest {
@@ -41,7 +42,7 @@ class PartitioningTest extends SparkTest {
         assertEquals(400, source.count(), "hidden folders are not listed");
 
         int sized;
-        try (Partitioning.Applied applied = Partitioning.apply(spark, source.scanSettings())) { // Spark cuts tasks when it plans
+        try (SessionSettings.Applied applied = SessionSettings.apply(spark, source.scanSettings())) { // Spark cuts tasks when it plans
             sized = source.rows().rdd().getNumPartitions();
             assertEquals(400, source.rows().count());
         }
@@ -55,7 +56,7 @@ class PartitioningTest extends SparkTest {
     @Test
     void settingsTheUserMadeAreLeftAlone() {
         spark.conf().set(Partitioning.OPEN_COST, "12345");
-        try (Partitioning.Applied applied = Partitioning.apply(spark, Partitioning.fileScan(10, 1000, 100, 2))) {
+        try (SessionSettings.Applied applied = SessionSettings.apply(spark, Partitioning.fileScan(10, 1000, 100, 2))) {
             assertEquals("12345", spark.conf().get(Partitioning.OPEN_COST));
             assertTrue(spark.conf().contains(Partitioning.MAX_PARTITION_BYTES));
         } finally {

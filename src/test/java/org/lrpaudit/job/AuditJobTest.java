@@ -66,53 +66,6 @@ class AuditJobTest extends SparkTest {
         assertEquals("[4,1]", layers.get("5").get("reads").toString(), "the first residual Add reads the block's conv and its input");
     }
 
-    /**
-     * The images/ writer options switch dictionary encoding off for exactly the float-array columns. Real heatmaps never
-     * keep a dictionary (Parquet drops it once it stops paying), so this writes arrays of few distinct values, where
-     * Parquet would keep one, and reads the encodings back from the footers: with the options the arrays are plain and
-     * a string column still has its dictionary; without them the same arrays are dictionary-encoded.
-     */
-    @Test
-    void writerOptionsTurnOffDictionaryForFloatArraysOnly() throws IOException {
-        var schema = new org.apache.spark.sql.types.StructType()
-                .add(Columns.PREDICTED_NAME, org.apache.spark.sql.types.DataTypes.StringType)
-                .add(Columns.HEATMAP, org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType));
-        List<Row> rows = new java.util.ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            rows.add(org.apache.spark.sql.RowFactory.create(i % 2 == 0 ? "trouser" : "bag",
-                    scala.jdk.javaapi.CollectionConverters.asScala(List.of(0f, 0.5f, (float) (i % 3))).toSeq()));
-        }
-        var table = spark.createDataFrame(rows, schema).coalesce(1);
-        Path plain = tmp.resolve("plain"), dictionary = tmp.resolve("dictionary");
-        table.write().options(LrpAudit.parquetOptions()).parquet(plain.toString());
-        table.write().parquet(dictionary.toString());
-        assertTrue(!usesDictionary(plain, "heatmap.list.element") && usesDictionary(plain, "predicted_name"));
-        assertTrue(usesDictionary(dictionary, "heatmap.list.element"), "without the options Parquet keeps the dictionary here");
-    }
-
-    private static boolean usesDictionary(Path table, String column) throws IOException {
-        List<Path> parts;
-        try (var files = Files.list(table)) {
-            parts = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList();
-        }
-        boolean found = false, dictionary = false;
-        for (Path part : parts) {
-            var file = org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()),
-                    new org.apache.hadoop.conf.Configuration());
-            try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(file)) {
-                for (var block : reader.getFooter().getBlocks()) {
-                    for (var chunk : block.getColumns()) {
-                        if (!chunk.getPath().toDotString().equals(column)) continue;
-                        found = true;
-                        dictionary |= chunk.getEncodings().stream().anyMatch(org.apache.parquet.column.Encoding::usesDictionary);
-                    }
-                }
-            }
-        }
-        assertTrue(found, "no column " + column + " in " + table);
-        return dictionary;
-    }
-
     /** --spray off: no SpRAy tables, the report still lists the classes. */
     @Test
     void sprayOffWritesNoClustersButAReport() throws IOException {
