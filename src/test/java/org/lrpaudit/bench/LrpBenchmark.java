@@ -16,7 +16,7 @@ public final class LrpBenchmark {
 
     public static void main(String[] args) throws Exception {
         String suite = "engine", python = "/usr/bin/python3", vgg = "/tmp/lrp-bench/vgg16.onnx";
-        int rounds = 5, repeats = 3, warmup = 2, batch = 32;
+        int rounds = 5, repeats = 3, warmup = 2, batch = 32, rows = 20_000;
         String only = null, idx = SparkJobBenchmark.FASHION_T10K.toString();
         boolean reference = true;
         for (int i = 0; i < args.length; i++) {
@@ -31,9 +31,10 @@ public final class LrpBenchmark {
                 case "--only" -> only = args[++i];
                 case "--no-reference" -> reference = false;
                 case "--idx" -> idx = args[++i];
+                case "--rows" -> rows = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --suite engine|spark [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
-                        + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz]");
+                        + "; use --suite engine|spark|write [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
+                        + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz --rows N]");
             }
         }
         NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
@@ -42,6 +43,7 @@ public final class LrpBenchmark {
                 Runtime.getRuntime().availableProcessors());
         if (suite.equals("engine")) engine(new EngineBenchmark(reference ? python : null, threads, rounds, repeats, warmup), Path.of(vgg), only);
         else if (suite.equals("spark")) spark(new SparkJobBenchmark().run(rounds, batch, Path.of(idx)));
+        else if (suite.equals("write")) write(new ImagesWriteBenchmark().run(rows, rounds));
         else throw new IllegalArgumentException("unknown suite " + suite);
     }
 
@@ -82,6 +84,17 @@ public final class LrpBenchmark {
                     + "explain phase %.2f, %.2f%n", r.engine1().median() / r.local1().median(), r.engine2().median() / r.local2().median(),
                     r.engine1().median() / r.explain1().median(), r.engine2().median() / r.explain2().median());
         }
+    }
+
+    private static void write(ImagesWriteBenchmark.Result r) {
+        System.out.printf(Locale.ROOT, "%nimages/ Parquet write, %,d rows of 28x28 heatmaps, one task%n%-40s %9s %9s  %s%n", r.rows(),
+                "list layout", "rows/s", "us/row", "median s (min, max)");
+        for (var e : List.of(java.util.Map.entry("three-level (Spark's default)", r.threeLevel()), java.util.Map.entry("two-level (the job's)", r.twoLevel()))) {
+            Stats s = e.getValue();
+            System.out.printf(Locale.ROOT, "%-40s %9.0f %9.1f  %.2f (%.2f, %.2f)%n", e.getKey(), r.rows() / s.median(), 1e6 * s.median() / r.rows(),
+                    s.median(), s.min(), s.max());
+        }
+        System.out.printf(Locale.ROOT, "two-level / three-level throughput: %.2fx%n", r.threeLevel().median() / r.twoLevel().median());
     }
 
     private static void row(String name, int n, Stats s) {
