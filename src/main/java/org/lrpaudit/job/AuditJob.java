@@ -95,6 +95,7 @@ public final class AuditJob {
                 LrpAudit.writeImages(result, images, SaveMode.Overwrite);
             }
             phases.mark(EXPLAIN_PHASE);
+            progress.shutdownNow(); // every image is explained; later phases would log a falling rate
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             result.unpersist();
             phases.mark("errors/");
@@ -215,7 +216,7 @@ public final class AuditJob {
     /** A path that Spark's reader takes literally: its glob characters escaped (an output may be called run[1]). */
     static String literal(String path) { return path.replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1"); }
 
-    /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while the job runs. */
+    /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while images are explained. */
     static final class Progress {
         static ScheduledExecutorService start(LongAccumulator done, long total) {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
