@@ -72,8 +72,9 @@ public final class LrpAudit {
      * Session settings for the images/ write: lists in Parquet's two-level layout ({@code repeated float array}), as
      * Spark's legacy writer makes them. Spark's standard three-level layout costs a group start, a field start and
      * their ends per element; on 784-value heatmaps the two-level write took 48 µs per row against 77 µs
-     * (README, Performance). Spark, parquet-mr, Arrow, Hive and Trino read both layouts as {@code array<float>}; no
-     * images/ column is a decimal or timestamp, the other types this setting changes.
+     * ({@code scripts/benchmark write}). The Parquet format's backward-compatibility rules for lists oblige readers to
+     * take both layouts as {@code array<float>} (ImagesLayoutTest reads it with Spark and with parquet-mr's record
+     * reader); no images/ column is a decimal or a map, the other types this setting changes.
      */
     public static final Map<String, String> IMAGES_SESSION_SETTINGS = Map.of("spark.sql.parquet.writeLegacyFormat", "true");
 
