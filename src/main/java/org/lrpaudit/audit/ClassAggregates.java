@@ -2,12 +2,16 @@ package org.lrpaudit.audit;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -17,7 +21,7 @@ import scala.Tuple2;
 /**
  * classes/: per target class, the count, accuracy where labels are known, the means of the per-image statistics,
  * the spread of Σ relevance, and the element-wise mean heatmap, mean |heatmap| and mean grid shares. One pass, one
- * shuffle: partial sums are combined map-side (reduceByKey), so no heatmap reaches the driver.
+ * shuffle: each partition adds its images into one running sum per class, so no heatmap reaches the driver.
  */
 public final class ClassAggregates {
     private ClassAggregates() {}
@@ -45,48 +49,69 @@ public final class ClassAggregates {
         List<Column> cols = new ArrayList<>(List.of(functions.col(Columns.TARGET), functions.col(Columns.TARGET_NAME),
                 functions.col(Columns.LABEL), functions.col(Columns.PREDICTED), functions.col(Columns.HEATMAP), functions.col(Columns.GRID)));
         for (String stat : Columns.STATISTICS) cols.add(functions.col(stat).cast("double"));
-        JavaRDD<Row> rows = images.select(cols.toArray(new Column[0])).javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getInt(0), ClassSums.of(r)))
+        // Spark's internal rows, not Rows or beans: read back from Parquet the arrays may hold nulls, so both external
+        // forms box every float of every heatmap; UnsafeArrayData.toFloatArray is one copy (the job never writes nulls)
+        JavaRDD<Row> rows = images.select(cols.toArray(new Column[0])).queryExecution().toRdd().toJavaRDD()
+                .mapPartitionsToPair(ClassAggregates::partitionSums)
                 .reduceByKey(ClassSums::plus)
                 .map(t -> t._2().toRow(t._1()));
         return images.sparkSession().createDataFrame(rows, SCHEMA);
     }
 
+    /** One partition's sums per class, added in place. */
+    private static Iterator<Tuple2<Integer, ClassSums>> partitionSums(Iterator<InternalRow> images) {
+        Map<Integer, ClassSums> sums = new HashMap<>();
+        while (images.hasNext()) {
+            InternalRow image = images.next();
+            sums.computeIfAbsent(image.getInt(TARGET), t -> new ClassSums(image)).add(image);
+        }
+        return sums.entrySet().stream().map(e -> new Tuple2<>(e.getKey(), e.getValue())).iterator();
+    }
+
+    // ordinals of the select in of()
+    private static final int TARGET = 0, TARGET_NAME = 1, LABEL = 2, PREDICTED = 3, HEATMAP = 4, GRID = 5, STATISTICS = 6;
+
     /** Running sums for one class; merged pairwise, with Chan's update for the variance of Σ relevance. */
     static final class ClassSums implements Serializable {
-        String name;
+        private static final int RELEVANCE_SUM = Columns.STATISTICS.indexOf(Columns.RELEVANCE_SUM);
+        final String name;
         long n, labelled, correct;
-        double[] statSum = new double[Columns.STATISTICS.size()];
-        long[] statCount = new long[Columns.STATISTICS.size()];
+        final double[] statSum = new double[Columns.STATISTICS.size()];
+        final long[] statCount = new long[Columns.STATISTICS.size()];
         double rsMean, rsM2; // Σ relevance: mean and sum of squared deviations
-        double[] heatmap, abs, grid;
+        final double[] heatmap, abs, grid;
 
-        static ClassSums of(Row r) {
-            ClassSums s = new ClassSums();
-            s.name = r.getString(1);
-            s.n = 1;
-            if (!r.isNullAt(2)) {
-                s.labelled = 1;
-                s.correct = r.getInt(2) == r.getInt(3) ? 1 : 0;
+        ClassSums(InternalRow first) {
+            name = first.getUTF8String(TARGET_NAME).toString();
+            heatmap = new double[first.getArray(HEATMAP).numElements()];
+            abs = new double[heatmap.length];
+            grid = new double[first.getArray(GRID).numElements()];
+        }
+
+        /** Adds one image (Welford's update for the variance). */
+        ClassSums add(InternalRow r) {
+            float[] h = r.getArray(HEATMAP).toFloatArray(), g = r.getArray(GRID).toFloatArray();
+            if (h.length != heatmap.length) throw new IllegalStateException("heatmaps of class " + name + " differ in size");
+            for (int i = 0; i < h.length; i++) {
+                heatmap[i] += h[i];
+                abs[i] += Math.abs(h[i]);
             }
-            List<Float> h = r.getList(4), g = r.getList(5);
-            s.heatmap = new double[h.size()];
-            s.abs = new double[h.size()];
-            for (int i = 0; i < s.heatmap.length; i++) {
-                double v = h.get(i);
-                s.heatmap[i] = v;
-                s.abs[i] = Math.abs(v);
-            }
-            s.grid = new double[g.size()];
-            for (int i = 0; i < s.grid.length; i++) s.grid[i] = g.get(i);
-            for (int k = 0; k < s.statSum.length; k++) {
-                if (!r.isNullAt(6 + k)) {
-                    s.statSum[k] = r.getDouble(6 + k);
-                    s.statCount[k] = 1;
+            for (int i = 0; i < g.length; i++) grid[i] += g[i];
+            for (int k = 0; k < statSum.length; k++) {
+                if (!r.isNullAt(STATISTICS + k)) {
+                    statSum[k] += r.getDouble(STATISTICS + k);
+                    statCount[k]++;
                 }
             }
-            s.rsMean = r.getDouble(6 + Columns.STATISTICS.indexOf(Columns.RELEVANCE_SUM));
-            return s;
+            n++;
+            double x = r.getDouble(STATISTICS + RELEVANCE_SUM), delta = x - rsMean;
+            rsMean += delta / n;
+            rsM2 += delta * (x - rsMean);
+            if (!r.isNullAt(LABEL)) {
+                labelled++;
+                if (r.getInt(LABEL) == r.getInt(PREDICTED)) correct++;
+            }
+            return this;
         }
 
         ClassSums plus(ClassSums o) {
