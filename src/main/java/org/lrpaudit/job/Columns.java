@@ -47,6 +47,9 @@ public final class Columns {
             CENTROID_Y = "centroid_y", ENTROPY = "entropy", BORDER_SHARE = "border_share", GRID_SIZE = "grid_size",
             GRID = "grid", LOGITS = "logits", ERROR_STAGE = "error_stage", ERROR = "error", STAGE = "stage";
 
+    /** Spark's setting for how array columns are laid out in Parquet ("true": two-level lists; see LrpAudit). */
+    public static final String LIST_LAYOUT_SETTING = "spark.sql.parquet.writeLegacyFormat";
+
     /** The statistics columns that classes/ averages per class. */
     public static final List<String> STATISTICS = List.of(RELEVANCE_SUM, ABSORBED_SHARE, POSITIVE_SUM, NEGATIVE_SUM, MAX_ABS,
             CENTROID_X, CENTROID_Y, ENTROPY, BORDER_SHARE, TARGET_LOGIT, PROBABILITY);

@@ -76,7 +76,7 @@ public final class LrpAudit {
      * take both layouts as {@code array<float>} (ImagesLayoutTest reads it with Spark and with parquet-mr's record
      * reader); no images/ column is a decimal or a map, the other types this setting changes.
      */
-    public static final Map<String, String> IMAGES_SESSION_SETTINGS = Map.of("spark.sql.parquet.writeLegacyFormat", "true");
+    public static final Map<String, String> IMAGES_SESSION_SETTINGS = Map.of(Columns.LIST_LAYOUT_SETTING, "true");
 
     /**
      * Parquet writer options for images/: the float-array columns (heatmap, grid, logits) are written without dictionary

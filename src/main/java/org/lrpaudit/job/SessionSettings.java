@@ -22,7 +22,7 @@ public final class SessionSettings {
         RuntimeConfig conf = spark.conf();
         Map<String, String> applied = new LinkedHashMap<>();
         for (var e : settings.entrySet()) {
-            if (conf.contains(e.getKey()) || applied.containsKey(e.getKey())) continue;
+            if (conf.contains(e.getKey())) continue;
             conf.set(e.getKey(), e.getValue());
             applied.put(e.getKey(), e.getValue());
         }

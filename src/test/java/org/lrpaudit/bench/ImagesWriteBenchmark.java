@@ -43,7 +43,7 @@ final class ImagesWriteBenchmark {
     }
 
     private static double write(SparkSession spark, Dataset<Row> table, Path dir, boolean twoLevel) {
-        var layout = twoLevel ? LrpAudit.IMAGES_SESSION_SETTINGS : java.util.Map.of("spark.sql.parquet.writeLegacyFormat", "false");
+        var layout = twoLevel ? LrpAudit.IMAGES_SESSION_SETTINGS : java.util.Map.of(Columns.LIST_LAYOUT_SETTING, "false");
         try (SessionSettings.Applied applied = SessionSettings.apply(spark, layout)) {
             long t0 = System.nanoTime();
             table.write().mode("overwrite").options(LrpAudit.parquetOptions()).parquet(dir.toString());

@@ -36,7 +36,7 @@ import org.lrpaudit.cli.Settings;
  * equal by Spark and by parquet-mr's own record reader (no Spark involved); a user's layout setting wins.
  */
 class ImagesLayoutTest extends SparkTest {
-    static final String LEGACY = "spark.sql.parquet.writeLegacyFormat";
+    static final String LEGACY = Columns.LIST_LAYOUT_SETTING;
     @TempDir Path tmp;
 
     private Dataset<Row> explainedSample() throws IOException {
