@@ -12,7 +12,8 @@ public abstract class SparkTest {
         if (spark == null) {
             spark = SparkSession.builder().master("local[2]").appName("lrp-audit-test")
                     .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                    .config(new java.util.HashMap<String, Object>(org.lrpaudit.job.AuditJob.SESSION_DEFAULTS)).getOrCreate();
         }
     }
 }

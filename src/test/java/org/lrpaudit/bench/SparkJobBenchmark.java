@@ -76,7 +76,7 @@ final class SparkJobBenchmark {
         SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get() : null;
         if (active != null) active.stop();
         SparkSession.builder().master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+                .config("spark.driver.bindAddress", "127.0.0.1").config(new java.util.HashMap<String, Object>(AuditJob.SESSION_DEFAULTS)).getOrCreate();
         long t0 = System.nanoTime();
         AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", CONFIG, "--input", input, "--output",
                 out.resolve(master.replaceAll("[^a-z0-9]+", "-")).toString(), "--overwrite", "--batch-size", String.valueOf(batch),

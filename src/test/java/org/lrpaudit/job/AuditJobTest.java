@@ -52,6 +52,25 @@ class AuditJobTest extends SparkTest {
         return out;
     }
 
+    /** The session starts on one machine by default with artifact isolation off; spark-submit's settings win. */
+    @Test
+    void sessionDefaultsYieldToTheUsersSettings() {
+        Settings none = Settings.parse(new String[] {"--input", "x", "--output", "y"});
+        String key = "spark.sql.artifact.isolation.enabled";
+        var conf = AuditJob.sessionConf(none);
+        assertEquals("false", conf.get(key));
+        assertEquals("local[*]", conf.get("spark.master"));
+        assertEquals("spark://h:7077", AuditJob.sessionConf(Settings.parse(new String[] {"--master", "spark://h:7077"})).get("spark.master"));
+        String before = System.getProperty(key);
+        System.setProperty(key, "true"); // what spark-submit --conf does: system properties SparkConf reads
+        try {
+            assertEquals("true", AuditJob.sessionConf(none).get(key));
+        } finally {
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
+        }
+    }
+
     /** A residual network runs through the same job and audit: every image explained, SpRAy and the report written. */
     @Test
     void residualNetworkRunsUnchanged() throws IOException {
