@@ -67,7 +67,7 @@ final class DatasetAudit {
         return new SpectralAnalysis.Options(s.intValue(Key.SPRAY_SIZE, d.size()),
                 s.has(Key.SPRAY_NORMALISATION) ? HeatmapVectors.Normalisation.parse(s.get(Key.SPRAY_NORMALISATION)) : d.normalisation(),
                 s.intValue(Key.SPRAY_NEIGHBOURS, d.neighbours()), s.intValue(Key.SPRAY_MAX_CLUSTERS, d.maxClusters()), d.minClassSize(),
-                s.intValue(Key.SPRAY_CELL_SIZE, d.cellSize()), d.probes(), d.localEigenLimit(), d.parallelism(), d.seed());
+                s.intValue(Key.SPRAY_CELL_SIZE, d.cellSize()), d.probes(), d.driverClassLimit(), d.localEigenLimit(), d.parallelism(), d.seed());
     }
 
     static Outcome run(SparkSession spark, Dataset<Row> images, List<Row> classes, SpectralAnalysis.Options o, String output) {

@@ -4,8 +4,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,9 +32,11 @@ import scala.Tuple2;
 
 /**
  * Spectral relevance analysis (LRP.md §7) of every target class: heatmap vectors → kNN graph → Laplacian
- * spectrum → eigengap → k-means in the spectral embedding. Classes are analysed concurrently from a few driver
- * threads (each class is a handful of small Spark jobs); nothing of size n×n and no heatmap leaves the executors
- * except per-cluster means. Cluster 0 is always the largest cluster of its class.
+ * spectrum → eigengap → k-means in the spectral embedding. A class of up to driverClassLimit images (2,048) is
+ * analysed on the driver from its collected vectors (size² numbers per image, collected for many classes at once):
+ * a handful of Spark jobs per class would cost seconds for work of milliseconds. Larger classes are analysed by
+ * Spark jobs, a few classes at once from driver threads; nothing of size n×n is built on either path and no full
+ * heatmap reaches the driver. Cluster 0 is always the largest cluster of its class.
  */
 public final class SpectralAnalysis {
     private static final Logger log = LoggerFactory.getLogger(SpectralAnalysis.class);
@@ -39,14 +44,27 @@ public final class SpectralAnalysis {
             EIGENGAP = "eigengap", STATUS = "status", MEAN_VECTOR = "mean_vector", VECTOR_HEIGHT = "vector_height",
             VECTOR_WIDTH = "vector_width", MEAN_HEATMAP = "mean_heatmap";
 
+    /**
+     * @param driverClassLimit classes of up to this many images are analysed on the driver ({@link DriverAnalysis}) from
+     *                         their collected vectors; the default equals cellSize, below which the distributed index
+     *                         is one cell — one task computing the same exact kNN — anyway
+     * @param localEigenLimit  larger classes: spectra of up to this many images are solved on the driver
+     */
     public record Options(int size, HeatmapVectors.Normalisation normalisation, int neighbours, int maxClusters, int minClassSize,
-                          int cellSize, int probes, long localEigenLimit, int parallelism, long seed) implements Serializable {
+                          int cellSize, int probes, long driverClassLimit, long localEigenLimit, int parallelism, long seed)
+            implements Serializable {
         public static Options defaults() {
-            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 3, 200_000, 2, 1);
+            return new Options(16, HeatmapVectors.Normalisation.ABS, 10, 8, 20, 2048, 3, 2048, 200_000, 2, 1);
         }
 
         public Options withLocalEigenLimit(long limit) {
-            return new Options(size, normalisation, neighbours, maxClusters, minClassSize, cellSize, probes, limit, parallelism, seed);
+            return new Options(size, normalisation, neighbours, maxClusters, minClassSize, cellSize, probes, driverClassLimit, limit,
+                    parallelism, seed);
+        }
+
+        public Options withDriverClassLimit(long limit) {
+            return new Options(size, normalisation, neighbours, maxClusters, minClassSize, cellSize, probes, limit, localEigenLimit,
+                    parallelism, seed);
         }
 
         public Options {
@@ -94,17 +112,35 @@ public final class SpectralAnalysis {
         });
         try {
             List<Integer> targets = counts.keySet().stream().sorted().toList();
-            List<Future<Tuple2<ClassSpectrum, JavaRDD<Row>>>> futures = new ArrayList<>();
-            for (int t : targets) futures.add(pool.submit(() -> analyse(vectors, t, names.getOrDefault(t, String.valueOf(t)), counts.get(t), o)));
-            List<ClassSpectrum> spectra = new ArrayList<>();
-            JavaRDD<Row> all = null;
-            for (Future<Tuple2<ClassSpectrum, JavaRDD<Row>>> f : futures) {
-                Tuple2<ClassSpectrum, JavaRDD<Row>> r = f.get();
-                spectra.add(r._1());
-                all = all == null ? r._2() : all.union(r._2());
+            List<Integer> onDriver = targets.stream().filter(t -> counts.get(t) <= o.driverClassLimit()).toList();
+            List<Future<ClassOutcome>> distributed = new ArrayList<>();
+            for (int t : targets) {
+                if (!onDriver.contains(t)) distributed.add(pool.submit(() -> analyse(vectors, t, names.getOrDefault(t, String.valueOf(t)), counts.get(t), o)));
             }
-            Dataset<Row> assignments = all == null ? spark.createDataFrame(List.of(), ASSIGNMENTS) : spark.createDataFrame(all, ASSIGNMENTS);
-            return new Result(assignments, spectra);
+            List<ClassOutcome> outcomes = new ArrayList<>();
+            for (List<Integer> chunk : chunks(onDriver, counts, (long) o.size() * o.size())) { // one collect per chunk of small classes
+                Set<Integer> wanted = new HashSet<>(chunk);
+                Map<Integer, List<Tuple2<String, double[]>>> byClass = new HashMap<>();
+                for (Tuple2<Integer, Tuple2<String, double[]>> v : vectors.filter(v -> wanted.contains(v._1())).collect()) {
+                    byClass.computeIfAbsent(v._1(), k -> new ArrayList<>()).add(v._2());
+                }
+                List<Future<ClassOutcome>> local = new ArrayList<>();
+                for (int t : chunk) {
+                    local.add(pool.submit(() -> analyseOnDriver(t, names.getOrDefault(t, String.valueOf(t)), byClass.getOrDefault(t, List.of()), o)));
+                }
+                for (Future<ClassOutcome> f : local) outcomes.add(f.get()); // this chunk's vectors are released before the next collect
+            }
+            for (Future<ClassOutcome> f : distributed) outcomes.add(f.get());
+            outcomes.sort(Comparator.comparingInt(c -> c.spectrum().target()));
+            List<Row> driverRows = new ArrayList<>();
+            JavaRDD<Row> all = null;
+            for (ClassOutcome c : outcomes) {
+                if (c.rows() != null) all = all == null ? c.rows() : all.union(c.rows());
+                else driverRows.addAll(c.driverRows());
+            }
+            Dataset<Row> assignments = spark.createDataFrame(driverRows, ASSIGNMENTS);
+            if (all != null) assignments = assignments.union(spark.createDataFrame(all, ASSIGNMENTS));
+            return new Result(assignments, outcomes.stream().map(ClassOutcome::spectrum).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("spectral analysis interrupted", e);
@@ -116,9 +152,55 @@ public final class SpectralAnalysis {
         }
     }
 
+    /** A class's spectrum and its images' clusters: as a cached RDD (distributed path) or as rows on the driver. */
+    record ClassOutcome(ClassSpectrum spectrum, JavaRDD<Row> rows, List<Row> driverRows) {}
+
+    /** Vectors collected per chunk of classes: at most this many numbers (8 bytes each) on the driver at once. */
+    static final long DRIVER_CHUNK_NUMBERS = 16_000_000;
+
+    /** Consecutive groups of classes whose vectors together stay within {@link #DRIVER_CHUNK_NUMBERS}. */
+    static List<List<Integer>> chunks(List<Integer> targets, Map<Integer, Long> counts, long dimension) {
+        List<List<Integer>> out = new ArrayList<>();
+        List<Integer> current = new ArrayList<>();
+        long numbers = 0;
+        for (int t : targets) {
+            long size = counts.get(t) * dimension;
+            if (!current.isEmpty() && numbers + size > DRIVER_CHUNK_NUMBERS) {
+                out.add(current);
+                current = new ArrayList<>();
+                numbers = 0;
+            }
+            current.add(t);
+            numbers += size;
+        }
+        if (!current.isEmpty()) out.add(current);
+        return out;
+    }
+
+    /** One class from its collected (image_id, vector) pairs, on the driver. */
+    static ClassOutcome analyseOnDriver(int target, String name, List<Tuple2<String, double[]>> points, Options o) {
+        long t0 = System.nanoTime();
+        int n = points.size();
+        List<Row> rows = new ArrayList<>(n);
+        if (n < o.minClassSize()) {
+            for (Tuple2<String, double[]> p : points) rows.add(RowFactory.create(p._1(), target, 0));
+            return new ClassOutcome(new ClassSpectrum(target, name, n, new double[0], 1, Double.NaN, tooSmall(n, o)), null, rows);
+        }
+        DriverAnalysis.Outcome r = DriverAnalysis.analyse(points.stream().map(Tuple2::_2).toList(), o);
+        int[] sizes = new int[r.clusters()];
+        for (int i = 0; i < n; i++) {
+            rows.add(RowFactory.create(points.get(i)._1(), target, r.cluster()[i]));
+            sizes[r.cluster()[i]]++;
+        }
+        log.info(String.format("SpRAy %s: %d images on the driver, eigenvalues %s, %d clusters of sizes %s (%.2f s)", name, n,
+                Arrays.toString(round(r.eigenvalues())), r.clusters(), Arrays.toString(sizes), (System.nanoTime() - t0) / 1e9));
+        return new ClassOutcome(new ClassSpectrum(target, name, n, r.eigenvalues(), r.clusters(), r.eigengap(), "analysed"), null, rows);
+    }
+
+    private static String tooSmall(long n, Options o) { return "not analysed: " + n + " images, fewer than " + o.minClassSize(); }
+
     /** One class: its spectrum and its images' clusters (cached; small: image_id, target, cluster). */
-    static Tuple2<ClassSpectrum, JavaRDD<Row>> analyse(JavaPairRDD<Integer, Tuple2<String, double[]>> vectors, int target, String name,
-                                                         long n, Options o) {
+    static ClassOutcome analyse(JavaPairRDD<Integer, Tuple2<String, double[]>> vectors, int target, String name, long n, Options o) {
         long t0 = System.nanoTime();
         JavaPairRDD<Long, Tuple2<String, double[]>> points = vectors.filter(v -> v._1() == target).values().zipWithIndex()
                 .mapToPair(p -> new Tuple2<>(p._2(), p._1())).persist(StorageLevel.MEMORY_AND_DISK());
@@ -126,8 +208,7 @@ public final class SpectralAnalysis {
             JavaRDD<Row> rows = points.map(p -> RowFactory.create(p._2()._1(), target, 0)).cache();
             rows.count();
             points.unpersist();
-            return new Tuple2<>(new ClassSpectrum(target, name, n, new double[0], 1, Double.NaN,
-                    "not analysed: " + n + " images, fewer than " + o.minClassSize()), rows);
+            return new ClassOutcome(new ClassSpectrum(target, name, n, new double[0], 1, Double.NaN, tooSmall(n, o)), rows, null);
         }
         KnnGraph.Result knn = KnnGraph.build(points.map(p -> new Tuple2<>(p._1(), p._2()._2())), n, o.neighbours(), o.cellSize(), o.probes(),
                 o.seed());
@@ -139,10 +220,8 @@ public final class SpectralAnalysis {
         JavaPairRDD<Long, Integer> raw = embedded.mapValues(e -> km.predict(Vectors.dense(e)));
         // cluster 0 = the largest: renumber by size, ties by the k-means label
         Map<Integer, Long> sizes = raw.values().countByValue();
-        List<Integer> bySize = new ArrayList<>(sizes.keySet());
-        bySize.sort(Comparator.<Integer>comparingLong(sizes::get).reversed().thenComparing(Comparator.naturalOrder()));
-        int[] renumber = new int[c];
-        for (int i = 0; i < bySize.size(); i++) renumber[bySize.get(i)] = i;
+        int[] renumber = DriverAnalysis.bySize(sizes, c);
+        List<Long> bySize = sizes.values().stream().sorted(Comparator.reverseOrder()).toList();
         JavaRDD<Row> rows = points.join(raw).map(p -> RowFactory.create(p._2()._1()._1(), target, renumber[p._2()._2()])).cache();
         rows.count();
         embedded.unpersist();
@@ -150,8 +229,8 @@ public final class SpectralAnalysis {
         points.unpersist();
         log.info(String.format("SpRAy %s: %d images, %d cells (largest %d), eigenvalues %s, %d clusters of sizes %s (%.1f s)", name, n,
                 knn.stats().cells(), knn.stats().largestCell(), Arrays.toString(round(spectrum.eigenvalues())), bySize.size(),
-                bySize.stream().map(sizes::get).toList(), (System.nanoTime() - t0) / 1e9));
-        return new Tuple2<>(new ClassSpectrum(target, name, n, spectrum.eigenvalues(), bySize.size(), spectrum.eigengap(c), "analysed"), rows);
+                bySize, (System.nanoTime() - t0) / 1e9));
+        return new ClassOutcome(new ClassSpectrum(target, name, n, spectrum.eigenvalues(), bySize.size(), spectrum.eigengap(c), "analysed"), rows, null);
     }
 
     private static double[] round(double[] v) {

@@ -3,6 +3,7 @@ package org.lrpaudit.audit.spray;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -26,23 +27,28 @@ public final class SpectralEmbedding {
 
     /** The smallest Laplacian eigenvalues (ascending) and the matching eigenvectors as rows (index → components). */
     public record Spectrum(double[] eigenvalues, JavaPairRDD<Long, double[]> rows) {
-        /** The number of clusters 2…maxClusters after which the eigenvalues jump most, and that jump. */
-        public int suggestedClusters(int maxClusters) {
-            int best = Math.min(2, eigenvalues.length);
-            double bestGap = -1;
-            for (int c = 2; c <= Math.min(maxClusters, eigenvalues.length - 1); c++) {
-                double gap = eigenvalues[c] - eigenvalues[c - 1];
-                if (gap > bestGap) {
-                    bestGap = gap;
-                    best = c;
-                }
-            }
-            return best;
-        }
+        /** The number of clusters 2…maxClusters after which the eigenvalues jump most. */
+        public int suggestedClusters(int maxClusters) { return SpectralEmbedding.suggestedClusters(eigenvalues, maxClusters); }
 
-        public double eigengap(int clusters) {
-            return clusters < eigenvalues.length ? eigenvalues[clusters] - eigenvalues[clusters - 1] : Double.NaN;
+        public double eigengap(int clusters) { return SpectralEmbedding.eigengap(eigenvalues, clusters); }
+    }
+
+    /** The number of clusters 2…maxClusters after which the ascending eigenvalues jump most. */
+    static int suggestedClusters(double[] eigenvalues, int maxClusters) {
+        int best = Math.min(2, eigenvalues.length);
+        double bestGap = -1;
+        for (int c = 2; c <= Math.min(maxClusters, eigenvalues.length - 1); c++) {
+            double gap = eigenvalues[c] - eigenvalues[c - 1];
+            if (gap > bestGap) {
+                bestGap = gap;
+                best = c;
+            }
         }
+        return best;
+    }
+
+    static double eigengap(double[] eigenvalues, int clusters) {
+        return clusters < eigenvalues.length ? eigenvalues[clusters] - eigenvalues[clusters - 1] : Double.NaN;
     }
 
     /**
@@ -68,12 +74,12 @@ public final class SpectralEmbedding {
         JavaPairRDD<Long, Tuple2<Long, Double>> entries = w.mapToPair(e -> {
             long i = e._1()._1(), j = e._1()._2();
             double[] d = deg.value();
-            return new Tuple2<>(i, new Tuple2<>(j, 0.5 * e._2() / Math.sqrt(d[(int) i] * d[(int) j])));
+            return new Tuple2<>(i, new Tuple2<>(j, entry(e._2(), d[(int) i], d[(int) j])));
         });
         var rows = entries.groupByKey().mapToPair(r -> {
             List<Tuple2<Long, Double>> cols = new ArrayList<>();
             r._2().forEach(cols::add);
-            cols.add(new Tuple2<>(r._1(), 0.5)); // ½·I (the kNN graph has no self loops)
+            cols.add(new Tuple2<>(r._1(), DIAGONAL)); // ½·I (the kNN graph has no self loops)
             cols.sort((a, b) -> Long.compare(a._1(), b._1()));
             int[] idx = new int[cols.size()];
             double[] val = new double[cols.size()];
@@ -102,10 +108,54 @@ public final class SpectralEmbedding {
             sigma = svd.s().toArray(); // descending
             vectors = svd.U().rows().toJavaRDD().mapToPair(r -> new Tuple2<>(r.index(), r.vector().toArray()));
         }
+        w.unpersist();
+        return new Spectrum(laplacianEigenvalues(sigma), vectors);
+    }
+
+    /** M's diagonal, ½·I. */
+    static final double DIAGONAL = 0.5;
+
+    /** M's entry for an edge of affinity w between points of degrees di and dj: ½·w/√(di·dj). */
+    static double entry(double w, double di, double dj) { return 0.5 * w / Math.sqrt(di * dj); }
+
+    /** λ(L) = 2(1 − σ) for M's eigenvalues σ (descending → ascending), clipped at 0 against rounding. */
+    static double[] laplacianEigenvalues(double[] sigma) {
         double[] lambda = new double[sigma.length];
         for (int i = 0; i < sigma.length; i++) lambda[i] = Math.max(0, 2 * (1 - sigma[i]));
-        w.unpersist();
-        return new Spectrum(lambda, vectors);
+        return lambda;
+    }
+
+    /**
+     * M = (I + D^−½ W D^−½)/2 as CSR, built on the driver from each point's neighbour list (point i's neighbours are
+     * {@code neighbours[i]}, indices 0…n−1): the same matrix, entry for entry, as the distributed path assembles.
+     */
+    static LocalEigen.Csr halfShiftedAffinity(long[][] neighbours) {
+        int n = neighbours.length;
+        List<TreeMap<Integer, Double>> w = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) w.add(new TreeMap<>());
+        for (int i = 0; i < n; i++) {
+            for (long j : neighbours[i]) {
+                w.get(i).merge((int) j, 0.5, Double::sum);
+                w.get((int) j).merge(i, 0.5, Double::sum);
+            }
+        }
+        double[] degree = new double[n];
+        for (int i = 0; i < n; i++) for (double v : w.get(i).values()) degree[i] += v;
+        int nnz = n;
+        for (var row : w) nnz += row.size();
+        int[] start = new int[n + 1], cols = new int[nnz];
+        double[] vals = new double[nnz];
+        int p = 0;
+        for (int i = 0; i < n; i++) {
+            start[i] = p;
+            w.get(i).put(i, Double.NaN); // the diagonal's place in column order
+            for (var e : w.get(i).entrySet()) {
+                cols[p] = e.getKey();
+                vals[p++] = e.getKey() == i ? DIAGONAL : entry(e.getValue(), degree[i], degree[e.getKey()]);
+            }
+        }
+        start[n] = p;
+        return new LocalEigen.Csr(n, start, cols, vals);
     }
 
     private static LocalEigen.Csr csr(int n, List<Tuple2<Long, Tuple2<int[], double[]>>> rows) {

@@ -121,49 +121,109 @@ class SpectralAnalysisTest extends SparkTest {
         assertEquals(3, s.suggestedClusters(4), java.util.Arrays.toString(s.eigenvalues()));
     }
 
-    /** Three strategies in one class (relevance at the top, centre or bottom of the heatmap) come out as three pure clusters. */
-    @Test
-    void analysisRecoversPlantedStrategies() {
+    /** n images of one class (target 0), group g of sizes[g] with its relevance in band g of a 24×24 heatmap; id "g<g>-<i>". */
+    static Dataset<Row> plantedStrategies(org.apache.spark.sql.SparkSession spark, int[] sizes, long seed) {
         StructType schema = new StructType().add("image_id", DataTypes.StringType).add("target", DataTypes.IntegerType)
                 .add("heatmap", DataTypes.createArrayType(DataTypes.FloatType)).add("heatmap_height", DataTypes.IntegerType)
                 .add("heatmap_width", DataTypes.IntegerType);
-        Random rnd = new Random(5);
+        Random rnd = new Random(seed);
         List<Row> rows = new ArrayList<>();
-        int[] sizes = {60, 30, 15};
-        for (int g = 0; g < 3; g++) {
+        int band = 24 / sizes.length;
+        for (int g = 0; g < sizes.length; g++) {
             for (int i = 0; i < sizes[g]; i++) {
                 Float[] h = new Float[24 * 24];
                 for (int p = 0; p < h.length; p++) h[p] = (float) (0.05 * rnd.nextGaussian());
-                for (int y = 8 * g; y < 8 * g + 8; y++) for (int x = 4; x < 20; x++) h[y * 24 + x] += (float) (1 + 0.3 * rnd.nextGaussian());
+                for (int y = band * g; y < band * g + band; y++) for (int x = 4; x < 20; x++) h[y * 24 + x] += (float) (1 + 0.3 * rnd.nextGaussian());
                 rows.add(RowFactory.create("g" + g + "-" + i, 0, java.util.Arrays.asList(h), 24, 24));
             }
         }
-        Dataset<Row> images = spark.createDataFrame(rows, schema);
-        SpectralAnalysis.Result r = SpectralAnalysis.run(spark, images, Map.of(0, 105L), Map.of(0, "c"), SpectralAnalysis.Options.defaults());
+        return spark.createDataFrame(rows, schema);
+    }
+
+    static Map<String, Integer> clusters(SpectralAnalysis.Result r) {
+        Map<String, Integer> out = new HashMap<>();
+        for (Row a : r.assignments().collectAsList()) out.put(a.getAs("image_id"), a.getAs("cluster"));
+        return out;
+    }
+
+    /** Three strategies in one class (relevance at the top, centre or bottom of the heatmap) come out as three pure clusters. */
+    @ParameterizedTest(name = "driver class limit {0}")
+    @ValueSource(longs = {2048, 0})
+    void analysisRecoversPlantedStrategies(long driverClassLimit) {
+        SpectralAnalysis.Result r = SpectralAnalysis.run(spark, plantedStrategies(spark, new int[] {60, 30, 15}, 5), Map.of(0, 105L), Map.of(0, "c"),
+                SpectralAnalysis.Options.defaults().withDriverClassLimit(driverClassLimit));
         SpectralAnalysis.ClassSpectrum spectrum = r.spectra().get(0);
         assertEquals(3, spectrum.clusters(), java.util.Arrays.toString(spectrum.eigenvalues()));
         Map<Integer, Set<Character>> groupsOf = new HashMap<>();
         Map<Integer, Integer> size = new HashMap<>();
-        for (Row a : r.assignments().collectAsList()) {
-            int c = a.getAs("cluster");
-            groupsOf.computeIfAbsent(c, k -> new HashSet<>()).add(a.<String>getAs("image_id").charAt(1));
+        clusters(r).forEach((id, c) -> {
+            groupsOf.computeIfAbsent(c, k -> new HashSet<>()).add(id.charAt(1));
             size.merge(c, 1, Integer::sum);
-        }
+        });
         for (Set<Character> g : groupsOf.values()) assertEquals(1, g.size(), "a cluster mixes strategies: " + groupsOf);
         assertEquals(60, size.get(0), "cluster 0 is the largest");
         assertEquals(15, size.get(2));
     }
 
+    /**
+     * A class analysed on the driver gets the spectrum the distributed path computes (the same kNN graph and matrix,
+     * the same ARPACK start) and the same clusters, though k-means runs on another implementation; a second class
+     * above the driver limit is analysed by Spark jobs in the same run.
+     */
     @Test
-    void classesTooSmallForAGraphAreOneCluster() {
+    void driverAndDistributedPathsAgree() {
+        Dataset<Row> one = plantedStrategies(spark, new int[] {70, 40, 25}, 11);
+        Dataset<Row> images = one.union(plantedStrategies(spark, new int[] {50, 30}, 12)
+                .selectExpr("concat('b', image_id) AS image_id", "1 AS target", "heatmap", "heatmap_height", "heatmap_width"));
+        Map<Integer, Long> counts = Map.of(0, 135L, 1, 80L);
+        Map<Integer, String> names = Map.of(0, "three", 1, "two");
+        SpectralAnalysis.Options o = SpectralAnalysis.Options.defaults();
+        SpectralAnalysis.Result driver = SpectralAnalysis.run(spark, images, counts, names, o);
+        SpectralAnalysis.Result distributed = SpectralAnalysis.run(spark, images, counts, names, o.withDriverClassLimit(0));
+        SpectralAnalysis.Result mixed = SpectralAnalysis.run(spark, images, counts, names, o.withDriverClassLimit(100)); // class 1 on the driver only
+
+        for (SpectralAnalysis.Result r : List.of(driver, mixed)) {
+            for (int c = 0; c < 2; c++) {
+                SpectralAnalysis.ClassSpectrum a = r.spectra().get(c), b = distributed.spectra().get(c);
+                assertEquals(b.target(), a.target());
+                assertEquals(b.count(), a.count());
+                assertEquals(b.eigenvalues().length, a.eigenvalues().length);
+                for (int q = 0; q < a.eigenvalues().length; q++) assertEquals(b.eigenvalues()[q], a.eigenvalues()[q], 1e-9, "eigenvalue " + q);
+                assertEquals(b.clusters(), a.clusters());
+                assertEquals(b.eigengap(), a.eigengap(), 1e-9);
+            }
+            assertEquals(clusters(distributed), clusters(r));
+        }
+        assertEquals(3, driver.spectra().get(0).clusters());
+        assertEquals(2, driver.spectra().get(1).clusters());
+        Map<String, Integer> got = clusters(driver);
+        assertEquals(135 + 80, got.size());
+        for (int g = 0; g < 3; g++) assertEquals(g, got.get("g" + g + "-0"), "clusters are numbered by size");
+    }
+
+    @ParameterizedTest(name = "driver class limit {0}")
+    @ValueSource(longs = {2048, 0})
+    void classesTooSmallForAGraphAreOneCluster(long driverClassLimit) {
         StructType schema = new StructType().add("image_id", DataTypes.StringType).add("target", DataTypes.IntegerType)
                 .add("heatmap", DataTypes.createArrayType(DataTypes.FloatType)).add("heatmap_height", DataTypes.IntegerType)
                 .add("heatmap_width", DataTypes.IntegerType);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 5; i++) rows.add(RowFactory.create("x" + i, 3, List.of(1f, 0f, 0f, (float) i), 2, 2));
         SpectralAnalysis.Result r = SpectralAnalysis.run(spark, spark.createDataFrame(rows, schema), Map.of(3, 5L), Map.of(3, "few"),
-                SpectralAnalysis.Options.defaults());
+                SpectralAnalysis.Options.defaults().withDriverClassLimit(driverClassLimit));
         assertEquals(5, r.assignments().where("cluster = 0").count());
+        assertEquals(5, r.assignments().count());
         assertTrue(r.spectra().get(0).status().contains("fewer than"), r.spectra().get(0).status());
+    }
+
+    @Test
+    void driverChunksKeepEveryClassOnceWithinTheBudget() {
+        long dim = 256, perClass = SpectralAnalysis.DRIVER_CHUNK_NUMBERS / dim / 3; // three classes fill a chunk
+        List<Integer> targets = List.of(0, 1, 2, 3, 4, 5, 6);
+        Map<Integer, Long> counts = new HashMap<>();
+        for (int t : targets) counts.put(t, perClass);
+        counts.put(6, SpectralAnalysis.DRIVER_CHUNK_NUMBERS); // alone over the budget: a chunk of its own
+        List<List<Integer>> chunks = SpectralAnalysis.chunks(targets, counts, dim);
+        assertEquals(List.of(List.of(0, 1, 2), List.of(3, 4, 5), List.of(6)), chunks);
     }
 }
