@@ -64,7 +64,7 @@ final class Manifest {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
         try {
             FileSystem fs = path.getFileSystem(conf);
-            try (OutputStream out = fs.create(path, true)) {
+            try (OutputStream out = OutputFiles.create(fs, path)) {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, manifest);
             }
         } catch (IOException e) {

@@ -19,6 +19,7 @@ import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.job.Columns;
+import org.lrpaudit.job.OutputFiles;
 
 /**
  * report/: a static HTML page (no scripts or styles from elsewhere; opens from disk) with the run summary, the
@@ -45,10 +46,9 @@ public final class Report {
         try {
             Path dir = new Path(output, "report");
             Report r = new Report(dir.getFileSystem(conf), dir);
-            r.fs.mkdirs(new Path(dir, "img"));
             r.page(manifest, classes, clusters, findings, members);
             Path index = new Path(dir, "index.html");
-            try (OutputStream out = r.fs.create(index, true)) {
+            try (OutputStream out = OutputFiles.create(r.fs, index)) {
                 out.write(r.html.toString().getBytes(StandardCharsets.UTF_8));
             }
             return index.toString();
@@ -187,7 +187,7 @@ public final class Report {
 
     private String img(String file, float[] heatmap, int[] hw, int pixels, String alt) throws IOException {
         if (heatmap == null || hw == null) return "";
-        try (OutputStream out = fs.create(new Path(new Path(dir, "img"), file), true)) {
+        try (OutputStream out = OutputFiles.create(fs, new Path(new Path(dir, "img"), file))) {
             out.write(Heatmaps.png(heatmap, hw[0], hw[1], pixels));
         }
         return "<img src=\"img/" + file + "\" alt=\"" + esc(alt) + "\" width=\"" + pixels + "\">";
