@@ -103,11 +103,13 @@ public final class AuditJob {
             ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
             phases.mark("classes/");
 
-            long explained = written.count(), failed = spark.read().parquet(literal(errors)).count();
+            // explained images counted from classes/ as read back (itself summed from images/ as read back): one scan fewer
+            List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
+            long explained = classRows.stream().mapToLong(c -> c.getLong(c.fieldIndex(ClassAggregates.COUNT))).sum();
+            long failed = spark.read().parquet(literal(errors)).count();
             if (explained + failed != total) {
                 throw new IllegalStateException("count mismatch: " + total + " inputs but " + explained + " explained + " + failed + " failed");
             }
-            List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
             Double accuracy = overallAccuracy(classRows);
             phases.mark("counts");
             DatasetAudit.Outcome audit = sprayOn
