@@ -6,11 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,12 +19,14 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.job.Columns;
 
 /**
  * Turns an input path into a Dataset of input rows ({@link Columns#INPUT}), read by the executors:
- * a folder tree of images (Spark's binaryFile source, recursive; the label is the parent folder's name, the
- * ImageFolder convention), IDX files (MNIST layout, gzipped or not), or a Parquet table of image bytes.
+ * a folder tree of images (listed on the driver, read by {@link FileReader}; the label is the parent folder's name,
+ * the ImageFolder convention), IDX files (MNIST layout, gzipped or not), or a Parquet table of image bytes.
  */
 public final class DatasetSources {
 
@@ -89,47 +92,32 @@ public final class DatasetSources {
         return name.startsWith(".") || name.startsWith("_");
     }
 
-    /**
-     * The inputs of a source, how many there are (counted without reading image bytes), and the Spark settings its
-     * scan needs while the job runs ({@link Partitioning#apply}).
-     */
-    public record Source(Dataset<Row> rows, long count, Map<String, String> scanSettings) {
-        public Source(Dataset<Row> rows, long count) { this(rows, count, Map.of()); }
-    }
+    /** The inputs of a source and how many there are (counted without reading image bytes). */
+    public record Source(Dataset<Row> rows, long count) {}
+
+    static final StructType LISTING = new StructType().add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
 
     /**
      * Images under a folder, recursively; image_id is the path relative to the folder. Files whose names start with
-     * "." or "_" are skipped (Spark's convention for hidden and marker files). Spark's file scan drops zero-length
-     * files without a word, so the driver's listing finds them and adds them as failed inputs: nothing vanishes.
+     * "." or "_" are skipped (Spark's convention for hidden and marker files). The driver lists the files and cuts
+     * the list into {@link Partitioning#partitions} tasks of consecutive files; executors read them ({@link FileReader}),
+     * so that an empty, vanished or unreadable file is a failed input with its reason rather than a failed task.
      */
     public static Source imageFolder(SparkSession spark, String input, List<String> classNames) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        String root = qualified(conf, input);
-        FolderRow toRow = new FolderRow(root, classNames);
-        long[] sizes = new long[3]; // count, bytes, largest
-        List<Row> empty = new ArrayList<>();
+        FolderRow toRow = new FolderRow(qualified(conf, input), classNames);
+        List<Row> files = new ArrayList<>();
         try {
             Path path = new Path(input);
-            walk(path.getFileSystem(conf), path, f -> {
-                sizes[0]++;
-                sizes[1] += f.getLen();
-                sizes[2] = Math.max(sizes[2], f.getLen());
-                if (f.getLen() == 0) empty.add(toRow.call(RowFactory.create(f.getPath().toString(), new byte[0])));
-                return true;
-            });
+            walk(path.getFileSystem(conf), path, f -> files.add(RowFactory.create(f.getPath().toString(), f.getLen())));
         } catch (IOException e) {
             throw new IllegalArgumentException("--input " + input + " cannot be listed: " + e.getMessage());
         }
-        long count = sizes[0];
-        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input);
-        Dataset<Row> rows = files.select("path", "content").map(toRow, ExpressionEncoder.apply(Columns.INPUT));
-        if (!empty.isEmpty()) {
-            List<Row> failed = empty.stream().map(r -> RowFactory.create(r.get(0), r.get(1), null, null, null, null, null,
-                    "empty file (0 bytes)")).toList();
-            rows = rows.union(spark.createDataFrame(failed, Columns.INPUT));
-        }
-        int partitions = Partitioning.partitions(count, spark.sparkContext().defaultParallelism());
-        return new Source(rows, count, Partitioning.fileScan(count, sizes[1], sizes[2], partitions));
+        int partitions = Partitioning.partitions(files.size(), spark.sparkContext().defaultParallelism());
+        JavaRDD<Row> listing = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(files, partitions);
+        Dataset<Row> rows = spark.createDataFrame(listing, LISTING).mapPartitions(new FileReader(toRow, new HadoopConf(conf)),
+                ExpressionEncoder.apply(Columns.INPUT));
+        return new Source(rows, files.size());
     }
 
     /** Images of an IDX file (and labels from the matching *-labels-idx1-ubyte file, if present). */
@@ -139,7 +127,7 @@ public final class DatasetSources {
         String labels = IdxFiles.labelsFileFor(conf, imagesFile, header.count());
         int partitions = Partitioning.partitions(header.count(), spark.sparkContext().defaultParallelism());
         return new Source(spark.range(0, header.count(), 1, partitions)
-                .mapPartitions(new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames),
+                .mapPartitions(new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames, new HadoopConf(conf)),
                         ExpressionEncoder.apply(Columns.INPUT)), header.count());
     }
 
@@ -172,7 +160,7 @@ public final class DatasetSources {
         }
     }
 
-    /** binaryFile row (path, content) to an input row, with the label from the parent folder. */
+    /** A file's (path, content) to an input row, with the label from the parent folder. */
     static final class FolderRow implements MapFunction<Row, Row> {
         private final String root;
         private final List<String> classNames;

@@ -81,17 +81,19 @@ final class IdxFiles {
         private final String imagesFile, labelsFile;
         private final Header header;
         private final List<String> classNames;
+        private final HadoopConf hadoop;
 
-        SliceReader(String imagesFile, String labelsFile, Header header, List<String> classNames) {
+        SliceReader(String imagesFile, String labelsFile, Header header, List<String> classNames, HadoopConf hadoop) {
             this.imagesFile = imagesFile;
             this.labelsFile = labelsFile;
             this.header = header;
             this.classNames = List.copyOf(classNames);
+            this.hadoop = hadoop;
         }
 
         @Override public Iterator<Row> call(Iterator<Long> ids) throws IOException {
             if (!ids.hasNext()) return List.<Row>of().iterator();
-            Configuration conf = new Configuration();
+            Configuration conf = hadoop.get();
             int size = header.height() * header.width();
             String name = new Path(imagesFile).getName();
             List<Row> rows = new ArrayList<>();

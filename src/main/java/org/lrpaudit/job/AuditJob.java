@@ -91,9 +91,7 @@ public final class AuditJob {
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            try (SessionSettings.Applied scan = SessionSettings.apply(spark, source.scanSettings())) { // the input scan only, not read-backs
-                LrpAudit.writeImages(result, images, SaveMode.Overwrite);
-            }
+            LrpAudit.writeImages(result, images, SaveMode.Overwrite);
             phases.mark(EXPLAIN_PHASE);
             progress.shutdownNow(); // every image is explained; later phases would log a falling rate
             LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);

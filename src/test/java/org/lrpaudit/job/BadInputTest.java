@@ -64,12 +64,36 @@ class BadInputTest extends SparkTest {
 
     @Test
     void eachFailureNamesItsStageAndProblem() {
-        assertError("bag/zero-bytes.png", "read", "empty file"); // Spark's scan drops empty files; the listing keeps them
+        assertError("bag/zero-bytes.png", "read", "empty file");
         assertError("bag/notes.txt", "decode", "not an image");
         assertError("bag/truncated.png", "decode", "corrupt or truncated");
         assertError("bag/truncated.jpg", "decode", "corrupt or truncated");
         assertError("bag/bomb.png", "decode", "50000×50000");
         assertError("giraffe/unknown-label.png", "read", "label folder 'giraffe' is not in the class list");
+    }
+
+    /**
+     * A file deleted after the driver listed the input (a dataset cleaned while a nightly audit runs) is an error row,
+     * not a failed task: the other images of its task are explained. Spark's own file scan failed the job here.
+     */
+    @Test
+    void aFileThatVanishesAfterListingIsAReadError() throws IOException {
+        Path in = tmp.resolve("vanishing");
+        TestImages.copySample(in, 1);
+        org.lrpaudit.cli.ExplainSetup setup = org.lrpaudit.cli.ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        org.lrpaudit.data.DatasetSources.Source source = org.lrpaudit.data.DatasetSources.imageFolder(spark, in.toString(), setup.classNames());
+        Path gone;
+        try (var files = Files.walk(in)) {
+            gone = files.filter(Files::isRegularFile).sorted().findFirst().orElseThrow();
+        }
+        Files.delete(gone); // listed, not yet read
+        Map<String, Row> byId = new HashMap<>();
+        for (Row r : LrpAudit.explain(source.rows(), setup, LrpAudit.Options.defaults()).collectAsList()) byId.put(r.getAs("image_id"), r);
+        assertEquals(source.count(), byId.size(), "every listed file has a row");
+        Row missing = byId.get(in.relativize(gone).toString());
+        assertEquals("read", missing.getAs(Columns.ERROR_STAGE));
+        assertTrue(missing.<String>getAs(Columns.ERROR).contains("vanished after the input was listed"), missing.<String>getAs(Columns.ERROR));
+        assertEquals(source.count() - 1, byId.values().stream().filter(r -> r.isNullAt(r.fieldIndex(Columns.ERROR_STAGE))).count());
     }
 
     @Test
