@@ -19,7 +19,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
@@ -53,7 +52,10 @@ public final class AuditJob {
 
     private AuditJob() {}
 
-    public static Result run(Settings s) {
+    public static Result run(Settings s) { return run(s, FailureCollector.DEFAULT_CAP); }
+
+    /** @param failureCap failures kept on the driver for errors/; beyond it errors/ is written by a second pass */
+    static Result run(Settings s, int failureCap) {
         Instant start = Instant.now();
         Phases phases = new Phases();
         String runId = UUID.randomUUID().toString();
@@ -86,7 +88,9 @@ public final class AuditJob {
         phases.mark("setup and listing");
 
         LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
-        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done).persist(StorageLevel.MEMORY_AND_DISK());
+        FailureCollector failures = new FailureCollector(failureCap);
+        spark.sparkContext().register(failures, "lrp-audit failures");
+        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures); // one pass: not cached
         long total = source.count();
         ScheduledExecutorService progress = Progress.start(done, total);
         try {
@@ -94,8 +98,13 @@ public final class AuditJob {
             LrpAudit.writeImages(result, images, SaveMode.Overwrite);
             phases.mark(EXPLAIN_PHASE);
             progress.shutdownNow(); // every image is explained; later phases would log a falling rate
-            LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
-            result.unpersist();
+            if (failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
+                log.warn("{} inputs failed, more than the {} kept on the driver: explaining again to write errors/", failures.count(),
+                        failureCap);
+                LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
+            } else {
+                spark.createDataFrame(failures.value(), Columns.ERRORS).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
+            }
             phases.mark("errors/");
             Dataset<Row> written = spark.read().parquet(literal(images));
             ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
@@ -160,7 +169,6 @@ public final class AuditJob {
             return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds());
         } finally {
             progress.shutdownNow();
-            result.unpersist();
         }
     }
 

@@ -27,6 +27,7 @@ import org.lrpaudit.data.ImageDecoder;
  * <pre>{@code
  * ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--model", "m.onnx", "--mean", "0.5", "--std", "0.5"}));
  * Dataset<Row> result = LrpAudit.explain(images, setup, LrpAudit.Options.defaults());
+ * result.persist(StorageLevel.MEMORY_AND_DISK()); // two actions follow: without it each explains again
  * LrpAudit.writeImages(result, "out/images", SaveMode.ErrorIfExists);
  * LrpAudit.failures(result).write().parquet("out/errors");
  * }</pre>
@@ -57,14 +58,16 @@ public final class LrpAudit {
      * The returned Dataset has the {@link Columns#RESULT} schema and is lazy: nothing runs until it is used.
      */
     public static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options) {
-        return explain(images, setup, options, null);
+        return explain(images, setup, options, null, null);
     }
 
-    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress) {
+    /** @param failures if not null, also receives every errors/ row as it is made */
+    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress,
+                                FailureCollector failures) {
         SparkSession spark = images.sparkSession();
         Broadcast<ExplainSetup> shared = spark.sparkContext().broadcast(setup, scala.reflect.ClassTag$.MODULE$.apply(ExplainSetup.class));
         LongAccumulator counter = progress != null ? progress : spark.sparkContext().longAccumulator("lrp-audit images");
-        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter),
+        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter, failures),
                 ExpressionEncoder.apply(Columns.RESULT));
     }
 

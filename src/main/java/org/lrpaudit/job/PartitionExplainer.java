@@ -39,13 +39,16 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     private final int batchSize, grid;
     private final long maxPixels;
     private final LongAccumulator processed;
+    private final FailureCollector failures; // null: the caller reads failures from the result
 
-    PartitionExplainer(Broadcast<ExplainSetup> setup, int batchSize, int grid, long maxPixels, LongAccumulator processed) {
+    PartitionExplainer(Broadcast<ExplainSetup> setup, int batchSize, int grid, long maxPixels, LongAccumulator processed,
+                       FailureCollector failures) {
         this.setup = setup;
         this.batchSize = batchSize;
         this.grid = grid;
         this.maxPixels = maxPixels;
         this.processed = processed;
+        this.failures = failures;
     }
 
     @Override public Iterator<Row> call(Iterator<Row> input) {
@@ -161,6 +164,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             values[1] = in.get(IN_SOURCE);
             values[values.length - 2] = stage;
             values[values.length - 1] = message;
+            if (failures != null) failures.add(RowFactory.create(values[0], values[1], stage, message)); // an errors/ row
             return RowFactory.create(values);
         }
     }

@@ -72,6 +72,37 @@ class BadInputTest extends SparkTest {
         assertError("giraffe/unknown-label.png", "read", "label folder 'giraffe' is not in the class list");
     }
 
+    /** More failures than the driver keeps: errors/ is written by a second pass, with the same rows. */
+    @Test
+    void failuresBeyondTheDriversCapAreWrittenByASecondPass() {
+        Path second = tmp.resolve("out-capped");
+        AuditJob.Result capped = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input",
+                tmp.resolve("in").toString(), "--output", second.toString(), "--batch-size", "4", "--spray", "off"}), 2);
+        assertEquals(6, capped.failed());
+        assertEquals(11, capped.explained());
+        Map<String, String> got = new HashMap<>(), want = new HashMap<>();
+        for (Row r : spark.read().parquet(second.resolve("errors").toString()).collectAsList()) got.put(r.getAs("image_id"), r.getAs("error"));
+        errors.forEach((id, r) -> want.put(id, r.getAs("error")));
+        assertEquals(want, got);
+    }
+
+    @Test
+    void theFailureCollectorKeepsUpToItsCapAndCountsTheRest() {
+        FailureCollector a = new FailureCollector(3), b = new FailureCollector(3);
+        for (int i = 0; i < 2; i++) a.add(org.apache.spark.sql.RowFactory.create("a" + i, null, "read", "x"));
+        for (int i = 0; i < 4; i++) b.add(org.apache.spark.sql.RowFactory.create("b" + i, null, "read", "x"));
+        assertTrue(b.overflowed());
+        assertEquals(4, b.count());
+        a.merge(b);
+        assertEquals(3, a.value().size());
+        assertEquals(6, a.count());
+        assertTrue(a.overflowed());
+        FailureCollector c = a.copy();
+        c.reset();
+        assertTrue(c.isZero());
+        assertEquals(6, a.count(), "a copy is independent");
+    }
+
     /**
      * A file deleted after the driver listed the input (a dataset cleaned while a nightly audit runs) is an error row,
      * not a failed task: the other images of its task are explained. Spark's own file scan failed the job here.
