@@ -170,6 +170,9 @@ public final class DatasetSources {
             this.classNames = List.copyOf(classNames);
         }
 
+        /** The folder the input was listed from (qualified, ending in "/"). */
+        String root() { return root; }
+
         @Override public Row call(Row file) {
             String path = file.getString(0);
             byte[] content = (byte[]) file.get(1);

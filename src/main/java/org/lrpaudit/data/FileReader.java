@@ -51,25 +51,10 @@ final class FileReader implements MapPartitionsFunction<Row, Row> {
         this.readAhead = readAhead;
     }
 
-    /** @param files rows of (path, length) as listed on the driver */
+    /** @param files rows of (path, length) as listed on the driver, all under the folder row's root */
     @Override public Iterator<Row> call(Iterator<Row> files) {
-        if (!files.hasNext()) return files;
-        Row first = files.next();
-        Iterator<Row> all = new Iterator<>() { // the first row back in front
-            private Row head = first;
-
-            @Override public boolean hasNext() { return head != null || files.hasNext(); }
-
-            @Override public Row next() {
-                if (head == null) return files.next();
-                Row r = head;
-                head = null;
-                return r;
-            }
-        };
-        FileSystem fs = fileSystem(first.getString(0));
-        if (fs instanceof LocalFileSystem || readAhead <= 1) return map(all, this::inputRow);
-        return new ReadAhead(all, readAhead);
+        if (fileSystem(toRow.root()) instanceof LocalFileSystem || readAhead <= 1) return map(files, this::inputRow);
+        return new ReadAhead(files, readAhead);
     }
 
     private static <A, B> Iterator<B> map(Iterator<A> in, java.util.function.Function<A, B> f) {
