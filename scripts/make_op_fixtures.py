@@ -3,7 +3,8 @@
 per-channel constant, in a residual graph. Writes src/test/resources/fixtures/graph/ops/:
 
 - pad_scale.onnx: x -> Pad(1) -> Conv3x3 (valid) -> Relu -> Mul([C,1,1] constant) -> + x -> Relu -> Flatten -> Linear
-- bn_first.onnx: BatchNormalization before the first Conv, which the importer must refuse with its reason
+- bn_first.onnx: BatchNormalization before the first Conv: nothing to fold it into, so the importer keeps it as a
+  per-channel affine layer
 - pad_scale_input.npy (4 images, float32), pad_scale_gradxinput.npy: gradient x input of the target logit (the
   predicted class) in float64 autograd. LRP-0 (winner-take-all pooling; there is none here) equals gradient x input
   for such piecewise-linear networks, which is what the Java test checks.
@@ -61,7 +62,7 @@ def write_onnx(model, path):
 
 
 def write_bn_first(path):
-    """BatchNormalization on the image before the first Conv (as in pre-activation ResNets): must be refused."""
+    """BatchNormalization on the image before the first Conv (as in pre-activation ResNets): a per-channel affine layer."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(3)

@@ -147,13 +147,17 @@ public final class Composite implements Serializable {
     public String describe(int i, Layer layer) {
         if (rules[i] != null) return rules[i].spec();
         if (poolModes[i] != null) return poolModes[i] == MaxPoolMode.AVG ? "avg (max as average)" : "wta (winner takes all)";
+        if (layer instanceof org.lrpaudit.model.Activation) return "pass";
         return switch (layer.type()) {
             case "relu", "clip", "scale" -> "pass";
+            case "gate" -> "all to the signal";
             case "pad" -> "crop";
             case "add" -> "split by contribution";
-            case "concat" -> "split by channel";
-            case "flatten" -> "reshape";
-            case "avgpool", "globalavgpool" -> "z-rule";
+            case "concat" -> "split by slice";
+            case "slice" -> "put back";
+            case "flatten", "reshape", "transpose" -> "reshape";
+            case "avgpool", "globalavgpool", "shift" -> "z-rule";
+            case "layernorm" -> "z-rule, 1/σ constant";
             default -> "-";
         };
     }

@@ -33,7 +33,9 @@ public final class LayerTable {
 
     private static String detail(Layer l) {
         if (l instanceof Conv2d c) {
+            if (c.isChannelAffine()) return "affine (bn)";
             String s = "conv" + c.kernelH() + "x" + c.kernelW();
+            if (c.groups() > 1) s += c.groups() == c.inChannels() ? "/dw" : "/g" + c.groups();
             if (c.stride()[0] != 1 || c.stride()[1] != 1) s += "/s" + c.stride()[0];
             if (c.dilation()[0] != 1 || c.dilation()[1] != 1) s += "/d" + c.dilation()[0];
             return s;

@@ -6,6 +6,8 @@ import org.lrpaudit.model.Dense;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -26,18 +28,43 @@ interface LinearOp {
     /** c = Wᵀ(s), shaped like the layer's input batch. */
     INDArray transpose(INDArray s, INDArray weight, long batch);
 
-    static LinearOp of(Conv2d conv, long[] inputShape) { return new ConvOp(conv, inputShape); }
+    /**
+     * The op that runs a conv layer: per-channel affine maps and depthwise convolutions natively, other grouped
+     * convolutions as the equivalent dense kernel (zero across groups: every rule maps zero weights to zero, so
+     * relevance stays within groups).
+     */
+    static LinearOp of(Conv2d conv, long[] inputShape) {
+        if (conv.groups() == 1) return new ConvOp(conv, inputShape);
+        if (conv.isChannelAffine()) return new ChannelAffineOp();
+        if (conv.inChannels() == conv.groups()) return new DepthwiseOp(conv, inputShape);
+        return dense(conv, inputShape);
+    }
+
+    /** A conv layer as one dense kernel whatever its groups (the z^B rule stacks kernels along the input axis). */
+    static LinearOp dense(Conv2d conv, long[] inputShape) { return new ConvOp(conv, inputShape); }
 
     static LinearOp of(Dense dense) { return new DenseOp(); }
 
-    /** Dense: weight [out, in]. */
+    /** Dense: weight [out, in], on [N, in] or on the last axis of [N, ..., in] (as rows of one matrix product). */
     final class DenseOp implements LinearOp {
         @Override public INDArray forward(INDArray a, INDArray weight, INDArray bias) {
-            INDArray z = a.mmul(weight.transpose());
-            return bias == null ? z : z.addiRowVector(bias);
+            INDArray z = rows(a).mmul(weight.transpose());
+            if (bias != null) z.addiRowVector(bias);
+            return a.rank() == 2 ? z : z.reshape('c', lastAxis(a.shape(), weight.size(0)));
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) { return s.mmul(weight); }
+        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+            INDArray c = rows(s).mmul(weight);
+            return s.rank() == 2 ? c : c.reshape('c', lastAxis(s.shape(), weight.size(1)));
+        }
+
+        private static INDArray rows(INDArray a) { return a.rank() == 2 ? a : a.reshape('c', a.length() / a.size(a.rank() - 1), a.size(a.rank() - 1)); }
+
+        private static long[] lastAxis(long[] shape, long size) {
+            long[] out = shape.clone();
+            out[out.length - 1] = size;
+            return out;
+        }
     }
 
     /**
@@ -50,7 +77,7 @@ interface LinearOp {
     final class ConvOp implements LinearOp {
         private static final int NCHW = 0, OIHW = 1;
         private final int kH, kW, sH, sW, dH, dW; // kernel as run: dilation already expanded into kH, kW
-        private final int modelDH, modelDW;
+        private final int modelDH, modelDW, groups;
         private final int[] pads;
         private final long inH, inW, outH, outW;
         private final boolean symmetric;
@@ -58,6 +85,7 @@ interface LinearOp {
         ConvOp(Conv2d conv, long[] inputShape) {
             sH = conv.stride()[0]; sW = conv.stride()[1];
             modelDH = conv.dilation()[0]; modelDW = conv.dilation()[1];
+            groups = conv.groups();
             kH = modelDH * (conv.kernelH() - 1) + 1; kW = modelDW * (conv.kernelW() - 1) + 1;
             dH = 1; dW = 1;
             pads = conv.pads();
@@ -67,11 +95,8 @@ interface LinearOp {
             outH = out[1]; outW = out[2];
         }
 
-        @Override public INDArray weights(INDArray w) {
-            if (modelDH == 1 && modelDW == 1) return w;
-            INDArray dense = Nd4j.zeros(DataType.FLOAT, w.size(0), w.size(1), kH, kW);
-            dense.get(all(), all(), NDArrayIndex.interval(0, modelDH, kH), NDArrayIndex.interval(0, modelDW, kW)).assign(w);
-            return dense;
+        @Override public INDArray weights(INDArray grouped) {
+            return Grouping.dilate(Grouping.ungroup(grouped, groups), modelDH, modelDW);
         }
 
         @Override public INDArray forward(INDArray a, INDArray weight, INDArray bias) {
@@ -116,5 +141,80 @@ interface LinearOp {
         @Override public String toString() {
             return "conv k" + kH + "x" + kW + " s" + sH + "x" + sW + " d" + dH + "x" + dW + " p" + Arrays.toString(pads);
         }
+    }
+
+    /** A per-channel affine map y = w·x + b (a batch norm of its own): broadcasts along the channel axis. */
+    final class ChannelAffineOp implements LinearOp {
+        @Override public INDArray weights(INDArray modelLayout) { return modelLayout.reshape(modelLayout.length()); }
+
+        @Override public INDArray forward(INDArray a, INDArray weight, INDArray bias) {
+            INDArray z = a.dup();
+            Nd4j.exec(new BroadcastMulOp(z, weight, z, 1));
+            if (bias != null) Nd4j.exec(new BroadcastAddOp(z, bias, z, 1));
+            return z;
+        }
+
+        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+            INDArray c = s.dup();
+            Nd4j.exec(new BroadcastMulOp(c, weight, c, 1));
+            return c;
+        }
+
+        @Override public String toString() { return "per-channel affine"; }
+    }
+
+    /**
+     * A depthwise convolution (group = input channels, m outputs per channel) with libnd4j's depthwise ops: C times less
+     * arithmetic than the dense kernel. Asymmetric padding is applied explicitly; dilation is expanded into the kernel,
+     * as for {@link ConvOp}. The transposed pass is the input gradient of depthwise_conv2d_bp.
+     */
+    final class DepthwiseOp implements LinearOp {
+        private static final int NCHW = 0, MC_IC_KH_KW = 1;
+        private final int kH, kW, sH, sW, modelDH, modelDW;
+        private final int[] pads;
+        private final boolean symmetric;
+        private final long channels, inH, inW, outH, outW;
+
+        DepthwiseOp(Conv2d conv, long[] inputShape) {
+            sH = conv.stride()[0]; sW = conv.stride()[1];
+            modelDH = conv.dilation()[0]; modelDW = conv.dilation()[1];
+            kH = modelDH * (conv.kernelH() - 1) + 1; kW = modelDW * (conv.kernelW() - 1) + 1;
+            pads = conv.pads();
+            symmetric = conv.symmetricPadding();
+            channels = inputShape[0]; inH = inputShape[1]; inW = inputShape[2];
+            long[] out = conv.outputShape(inputShape);
+            outH = out[1]; outW = out[2];
+        }
+
+        @Override public INDArray weights(INDArray w) { return Grouping.depthwise(Grouping.dilate(w, modelDH, modelDW), channels); }
+
+        @Override public INDArray forward(INDArray a, INDArray weight, INDArray bias) {
+            INDArray in = symmetric ? a : Nd4j.pad(a, new int[][] {{0, 0}, {0, 0}, {pads[0], pads[2]}, {pads[1], pads[3]}});
+            int pH = symmetric ? pads[0] : 0, pW = symmetric ? pads[1] : 0;
+            INDArray z = Nd4j.createUninitialized(DataType.FLOAT, a.size(0), weight.size(0) * channels, outH, outW);
+            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("depthwise_conv2d");
+            if (bias == null) op.addInputs(in, weight); else op.addInputs(in, weight, bias);
+            Nd4j.exec(op.addOutputs(z).addIntegerArguments(kH, kW, sH, sW, pH, pW, 1, 1, 0, NCHW, MC_IC_KH_KW).build());
+            if (in != a) Release.free(in);
+            return z;
+        }
+
+        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+            long h = symmetric ? inH : inH + pads[0] + pads[2], w = symmetric ? inW : inW + pads[1] + pads[3];
+            int pH = symmetric ? pads[0] : 0, pW = symmetric ? pads[1] : 0;
+            INDArray shapeOnly = Nd4j.create(DataType.FLOAT, batch, channels, h, w); // the op reads its shape; its weight gradient is discarded
+            INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, batch, channels, h, w);
+            INDArray gradW = Nd4j.createUninitialized(DataType.FLOAT, weight.shape());
+            Nd4j.exec(DynamicCustomOp.builder("depthwise_conv2d_bp").addInputs(shapeOnly, weight, s).addOutputs(gradIn, gradW)
+                    .addIntegerArguments(kH, kW, sH, sW, pH, pW, 1, 1, 0, NCHW, MC_IC_KH_KW).build());
+            Release.free(shapeOnly, gradW);
+            if (symmetric) return gradIn;
+            INDArray cropped = gradIn.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pads[0], pads[0] + inH),
+                    NDArrayIndex.interval(pads[1], pads[1] + inW)).dup();
+            Release.free(gradIn);
+            return cropped;
+        }
+
+        @Override public String toString() { return "depthwise k" + kH + "x" + kW + " s" + sH + "x" + sW + " p" + Arrays.toString(pads); }
     }
 }

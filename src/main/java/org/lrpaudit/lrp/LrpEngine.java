@@ -247,6 +247,7 @@ public final class LrpEngine {
         List<INDArray> dead = new ArrayList<>();
         if (r != null) dead.add(r);
         for (int k = 0; next != null && k < next.length; k++) {
+            if (next[k] == null) continue; // a gate: no relevance
             int t = inputs[k] + 1;
             if (relevance[t] == null) {
                 relevance[t] = next[k];
@@ -299,6 +300,7 @@ public final class LrpEngine {
     /** Σ relevance per image of what a layer passed down (over all its inputs), or of the initial relevance. */
     private static void record(double[][] sums, int layer, INDArray... rs) {
         for (INDArray r : rs) {
+            if (r == null) continue; // an input that receives no relevance (a gate)
             INDArray s = r.reshape(r.size(0), r.length() / r.size(0)).sum(1);
             for (int i = 0; i < sums.length; i++) sums[i][layer] += s.getDouble(i);
         }

@@ -199,7 +199,8 @@ abstract class RulePropagator {
         private INDArray part(INDArray c, int k) {
             INDArrayIndex[] index = new INDArrayIndex[c.rank()];
             java.util.Arrays.fill(index, NDArrayIndex.all());
-            index[1] = NDArrayIndex.interval(k * inputs, (k + 1) * inputs);
+            int axis = op instanceof LinearOp.DenseOp ? c.rank() - 1 : 1; // features last for dense, channels for conv
+            index[axis] = NDArrayIndex.interval(k * inputs, (k + 1) * inputs);
             return c.get(index);
         }
     }

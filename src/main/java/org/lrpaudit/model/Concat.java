@@ -3,25 +3,31 @@ package org.lrpaudit.model;
 import java.util.Arrays;
 import java.util.List;
 
-/** Concatenation of feature maps along the channel axis; LRP hands each input the relevance of its own channels. */
-public record Concat(String name, int arity) implements Layer {
+/** Concatenation along a per-image axis (0: channels); LRP hands each input the relevance of its own slice. */
+public record Concat(String name, int arity, int axis) implements Layer {
+    /** Along channels. */
+    public Concat(String name, int arity) { this(name, arity, 0); }
+
     @Override public String type() { return "concat"; }
 
     @Override public long[] outputShape(long[] in) { return in.clone(); }
 
     @Override public long[] outputShape(List<long[]> inputs) {
         if (inputs.size() != arity) throw new IllegalArgumentException(name + ": expects " + arity + " inputs, got " + inputs.size());
-        long channels = 0;
+        long[] first = inputs.get(0);
+        if (axis < 0 || axis >= first.length) throw new IllegalArgumentException(name + ": axis " + axis + " of " + Arrays.toString(first));
+        long total = 0;
         for (long[] s : inputs) {
-            if (s.length != inputs.get(0).length || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length),
-                    Arrays.copyOfRange(inputs.get(0), 1, s.length))) {
+            boolean fits = s.length == first.length;
+            for (int i = 0; fits && i < s.length; i++) fits = i == axis || s[i] == first[i];
+            if (!fits) {
                 throw new IllegalArgumentException(name + ": concatenates shapes " + inputs.stream().map(Arrays::toString).toList()
-                        + " along channels; all other dimensions must agree");
+                        + " along axis " + axis + "; all other dimensions must agree");
             }
-            channels += s[0];
+            total += s[axis];
         }
-        long[] out = inputs.get(0).clone();
-        out[0] = channels;
+        long[] out = first.clone();
+        out[axis] = total;
         return out;
     }
 }

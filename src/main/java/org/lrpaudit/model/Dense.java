@@ -2,7 +2,10 @@ package org.lrpaudit.model;
 
 import java.util.Arrays;
 
-/** Fully connected layer y = W a + b with weight [out, in] and bias [out]. */
+/**
+ * Fully connected layer y = W a + b with weight [out, in] and bias [out], on a vector or on the last axis of any
+ * tensor (ONNX MatMul: a transformer's or ConvNeXt's MLP on [H, W, C] or token maps).
+ */
 public record Dense(String name, Tensor weight, Tensor bias) implements Layer {
 
     public Dense {
@@ -22,9 +25,11 @@ public record Dense(String name, Tensor weight, Tensor bias) implements Layer {
     public Dense withWeights(Tensor newWeight, Tensor newBias) { return new Dense(name, newWeight, newBias); }
 
     @Override public long[] outputShape(long[] in) {
-        if (in.length != 1 || in[0] != inFeatures()) {
-            throw new IllegalArgumentException(name + ": dense expects [" + inFeatures() + "], got " + Arrays.toString(in));
+        if (in.length == 0 || in[in.length - 1] != inFeatures()) {
+            throw new IllegalArgumentException(name + ": dense expects [..., " + inFeatures() + "], got " + Arrays.toString(in));
         }
-        return new long[] {outFeatures()};
+        long[] out = in.clone();
+        out[in.length - 1] = outFeatures();
+        return out;
     }
 }

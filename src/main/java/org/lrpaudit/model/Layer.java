@@ -7,7 +7,8 @@ import java.io.Serializable;
  * Shapes are per image, without the batch dimension: [C, H, W] for feature maps, [F] for vectors.
  */
 public sealed interface Layer extends Serializable
-        permits Conv2d, Dense, Relu, Clip, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Add, Concat, Scale, Pad2d {
+        permits Conv2d, Dense, Relu, Clip, Activation, Gate, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Reshape, Transpose, Slice, Add,
+        Concat, Scale, Shift, LayerNorm, Pad2d {
 
     /** The node name in the source model (for messages and the describe table). */
     String name();
@@ -18,7 +19,7 @@ public sealed interface Layer extends Serializable
     /** Output shape for a given input shape; throws {@link IllegalArgumentException} if they don't fit. */
     long[] outputShape(long[] inputShape);
 
-    /** Output shape for the shapes of all its inputs (layers other than Add and Concat take exactly one). */
+    /** Output shape for the shapes of all its inputs (layers other than Add, Concat and Gate take exactly one). */
     default long[] outputShape(java.util.List<long[]> inputs) {
         if (inputs.size() != 1) throw new IllegalArgumentException(name() + " takes one input, got " + inputs.size());
         return outputShape(inputs.get(0));

@@ -9,7 +9,7 @@ import java.util.List;
  * An immutable, canonical feed-forward classifier from an image [C, H, W] to logits: layers in topological order,
  * each reading the outputs of earlier layers ({@link #inputs()}: −1 is the image, j ≥ 0 the output of layer j).
  * A plain chain reads layer i−1; residual and concatenating graphs read several. The last layer gives the logits.
- * Batch norm is already folded and a final softmax stripped; {@link #notes()} says what import changed.
+ * Batch norm is folded where it follows a conv or dense layer, and a final softmax stripped; {@link #notes()} says what import changed.
  * The layer list index is the index used by rule specs and the describe table.
  */
 public record Network(String name, long[] inputShape, List<Layer> layers, List<int[]> inputs, List<String> notes) implements Serializable {
@@ -90,12 +90,14 @@ public record Network(String name, long[] inputShape, List<Layer> layers, List<i
 
     public int size() { return layers.size(); }
 
-    /** A copy with every bias set to zero (used to check conservation). */
+    /** A copy with every bias set to zero, constant shifts and layer-norm biases included (used to check conservation). */
     public Network withZeroBiases() {
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
             if (l instanceof Conv2d c) out.add(c.withWeights(c.weight(), zeros(c.bias())));
             else if (l instanceof Dense d) out.add(d.withWeights(d.weight(), zeros(d.bias())));
+            else if (l instanceof Shift s) out.add(s.withZeroValues());
+            else if (l instanceof LayerNorm n) out.add(n.withZeroBias());
             else out.add(l);
         }
         return new Network(name + " (zero biases)", inputShape, out, inputs, notes);
