@@ -182,12 +182,6 @@ public final class Composite implements Serializable {
             for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof MaxPool2d && poolModes[i] == null) poolModes[i] = mode;
         }
 
-        List<Integer> indicesOf(Class<? extends Layer> type) {
-            List<Integer> out = new ArrayList<>();
-            for (int i = 0; i < net.size(); i++) if (type.isInstance(net.layer(i))) out.add(i);
-            return out;
-        }
-
         int firstParametric() {
             for (int i = 0; i < net.size(); i++) if (net.layer(i) instanceof Conv2d || net.layer(i) instanceof Dense) return i;
             throw new IllegalArgumentException("network has no conv or dense layer");
