@@ -3,6 +3,7 @@ package org.lrpaudit.lrp;
 import java.util.Arrays;
 import org.lrpaudit.model.Conv2d;
 import org.lrpaudit.model.Dense;
+import org.lrpaudit.model.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -29,18 +30,20 @@ interface LinearOp {
     INDArray transpose(INDArray s, INDArray weight, long batch);
 
     /**
-     * The op that runs a conv layer: per-channel affine maps and depthwise convolutions natively, other grouped
-     * convolutions as the equivalent dense kernel (zero across groups: every rule maps zero weights to zero, so
-     * relevance stays within groups).
+     * The op that runs a conv layer: per-channel affine maps, depthwise and grouped convolutions natively, never with
+     * the g-times larger dense kernel.
      */
     static LinearOp of(Conv2d conv, long[] inputShape) {
         if (conv.groups() == 1) return new ConvOp(conv, inputShape);
         if (conv.isChannelAffine()) return new ChannelAffineOp();
         if (conv.inChannels() == conv.groups()) return new DepthwiseOp(conv, inputShape);
-        return dense(conv, inputShape);
+        return new GroupedOp(conv, inputShape);
     }
 
-    /** A conv layer as one dense kernel whatever its groups (the z^B rule stacks kernels along the input axis). */
+    /**
+     * A conv layer as one dense kernel whatever its groups, zero across groups (every rule maps zero weights to zero,
+     * so relevance stays within groups): the z^B rule stacks kernels along the input axis, which needs one kernel.
+     */
     static LinearOp dense(Conv2d conv, long[] inputShape) { return new ConvOp(conv, inputShape); }
 
     static LinearOp of(Dense dense) { return new DenseOp(); }
@@ -216,5 +219,64 @@ interface LinearOp {
         }
 
         @Override public String toString() { return "depthwise k" + kH + "x" + kW + " s" + sH + "x" + sW + " p" + Arrays.toString(pads); }
+    }
+
+    /**
+     * A grouped convolution (ResNeXt, RegNet) as one convolution per group on its slice of channels, concatenated:
+     * the arithmetic of the grouped kernel, not of the dense one.
+     */
+    final class GroupedOp implements LinearOp {
+        private final int groups;
+        private final long inPerGroup, outPerGroup;
+        private final ConvOp perGroup;
+
+        GroupedOp(Conv2d conv, long[] inputShape) {
+            groups = conv.groups();
+            inPerGroup = conv.inChannels() / groups;
+            outPerGroup = conv.outChannels() / groups;
+            Tensor w = conv.weight();
+            Conv2d one = new Conv2d(conv.name(), new Tensor(new long[] {outPerGroup, inPerGroup, w.dim(2), w.dim(3)}, new float[(int) (w.size() / groups)]),
+                    new Tensor(new long[] {outPerGroup}, new float[(int) outPerGroup]), conv.stride(), conv.pads(), conv.dilation());
+            perGroup = new ConvOp(one, new long[] {inPerGroup, inputShape[1], inputShape[2]});
+        }
+
+        /** [O, I/g, kH, kW] with each group's dilation expanded; group k is rows k·O/g … (k+1)·O/g. */
+        @Override public INDArray weights(INDArray grouped) { return perGroup.weights(grouped); }
+
+        @Override public INDArray forward(INDArray a, INDArray weight, INDArray bias) {
+            INDArray[] parts = new INDArray[groups];
+            for (int k = 0; k < groups; k++) {
+                INDArray in = channels(a, k, inPerGroup);
+                parts[k] = perGroup.forward(in, rows(weight, k), bias == null ? null : bias.get(NDArrayIndex.interval(k * outPerGroup, (k + 1) * outPerGroup)));
+                Release.free(in);
+            }
+            return joined(parts);
+        }
+
+        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+            INDArray[] parts = new INDArray[groups];
+            for (int k = 0; k < groups; k++) {
+                INDArray part = channels(s, k, outPerGroup);
+                parts[k] = perGroup.transpose(part, rows(weight, k), batch);
+                Release.free(part);
+            }
+            return joined(parts);
+        }
+
+        private static INDArray channels(INDArray a, int k, long size) {
+            return a.get(NDArrayIndex.all(), NDArrayIndex.interval(k * size, (k + 1) * size), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+        }
+
+        private INDArray rows(INDArray weight, int k) {
+            return weight.get(NDArrayIndex.interval(k * outPerGroup, (k + 1) * outPerGroup), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        }
+
+        private static INDArray joined(INDArray[] parts) {
+            INDArray out = Nd4j.concat(1, parts);
+            Release.free(parts);
+            return out;
+        }
+
+        @Override public String toString() { return groups + " groups of " + perGroup; }
     }
 }
