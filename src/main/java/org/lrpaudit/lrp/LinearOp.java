@@ -31,13 +31,13 @@ interface LinearOp {
 
     /**
      * The op that runs a conv layer: per-channel affine maps, depthwise and grouped convolutions natively, never with
-     * the g-times larger dense kernel.
+     * the g-times larger dense kernel (-Dlrp.denseGroups=true runs grouped ones dense, to compare in benchmarks).
      */
     static LinearOp of(Conv2d conv, long[] inputShape) {
         if (conv.groups() == 1) return new ConvOp(conv, inputShape);
         if (conv.isChannelAffine()) return new ChannelAffineOp();
         if (conv.inChannels() == conv.groups()) return new DepthwiseOp(conv, inputShape);
-        return new GroupedOp(conv, inputShape);
+        return Boolean.getBoolean("lrp.denseGroups") ? dense(conv, inputShape) : new GroupedOp(conv, inputShape);
     }
 
     /**
