@@ -10,9 +10,9 @@ import org.lrpaudit.model.Network;
  * Named composites. {@code tutorial} follows Montavon's LRP tutorial (VGG-16: z^B on the pixels, γ=0.25 on
  * conv1–conv3, ε=0.25·RMS on conv4–conv5, LRP-0 on the dense layers), generalised to any depth as: the first
  * ceil(n/2) of the n convolutions get γ, the others ε (on VGG-16: 7 of 13, exactly the tutorial's split).
- * The other three match Zennit's composites of the same names. "Convolutions" are the conv layers (grouped and
- * depthwise too, and batch norms kept as per-channel affine layers) and the dense layers applied at every position of
- * a map (ConvNeXt's and transformers' MLPs: 1×1 convolutions in all but name); "dense" are those on a vector.
+ * The other three match Zennit's composites of the same names. Convolutions include grouped and depthwise ones and
+ * batch norms kept as per-channel affine layers; dense layers include those applied at every position of a map
+ * (ConvNeXt's MLP), as Zennit maps every nn.Linear alike.
  */
 public final class Presets {
 
@@ -24,8 +24,8 @@ public final class Presets {
         Composite.Builder b = new Composite.Builder(net, "preset " + name);
         List<Integer> convs = new java.util.ArrayList<>(), dense = new java.util.ArrayList<>();
         for (int i = 0; i < net.size(); i++) {
-            if (net.layer(i) instanceof Conv2d || net.layer(i) instanceof Dense && net.inputShapeOf(i).length > 1) convs.add(i);
-            else if (net.layer(i) instanceof Dense) dense.add(i);
+            if (net.layer(i) instanceof Conv2d) convs.add(i);
+            if (net.layer(i) instanceof Dense) dense.add(i);
         }
         Rule denseEpsilon = new Rule.EpsilonAbs(1e-6);
         switch (name.trim().toLowerCase(Locale.ROOT)) {
