@@ -16,6 +16,8 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
@@ -83,6 +85,23 @@ class AuditJobTest extends SparkTest {
         assertTrue(Files.exists(out.resolve("report/index.html")));
         JsonNode layers = new ObjectMapper().readTree(out.resolve("_manifest.json").toFile()).get("configuration").get("layers");
         assertEquals("[4,1]", layers.get("5").get("reads").toString(), "the first residual Add reads the block's conv and its input");
+    }
+
+    /**
+     * The families that need gates, batch norms of their own, shape arithmetic and layer norms (the block fixtures) run
+     * through the same job and audit: every image explained, no NaN, SpRAy and the report written.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"densenet", "mbconv", "shufflenet", "convnext"})
+    void newModelFamiliesRunUnchanged(String model) throws IOException {
+        Path out = tmp.resolve("family-" + model);
+        AuditJob.Result r = run("--output", out.toString(), "--model", "src/test/resources/fixtures/blocks/models/" + model + ".onnx");
+        assertEquals(40, r.explained());
+        assertEquals(0, r.failed());
+        assertTrue(r.accuracy() > 0.6, model + " accuracy " + r.accuracy());
+        assertEquals(40, spark.read().parquet(out.resolve("image_clusters").toString()).count());
+        assertEquals(0, spark.read().parquet(out.resolve("images").toString()).where("isnan(relevance_sum)").count());
+        assertTrue(Files.exists(out.resolve("report/index.html")));
     }
 
     /** --spray off: no SpRAy tables, the report still lists the classes. */
