@@ -22,15 +22,6 @@ final class Grouping {
         return dense;
     }
 
-    /**
-     * A depthwise kernel [C·m, 1, kH, kW] (ONNX: output channel c·m + j reads input channel c) in libnd4j's depthwise
-     * layout [m, C, kH, kW].
-     */
-    static INDArray depthwise(INDArray w, long channels) {
-        long m = w.size(0) / channels;
-        return w.reshape('c', channels, m, w.size(2), w.size(3)).permute(1, 0, 2, 3).dup('c');
-    }
-
     /** A dilated kernel as the dense kernel with zeros between its taps (oneDNN refuses dilated convolutions). */
     static INDArray dilate(INDArray w, int dH, int dW) {
         if (dH == 1 && dW == 1) return w;

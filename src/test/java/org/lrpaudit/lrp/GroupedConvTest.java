@@ -18,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The native grouped, depthwise (with a channel multiplier and asymmetric padding) and per-channel affine convolutions
+ * The native grouped, depthwise (one kernel per channel, dilated; and with a channel multiplier and asymmetric padding,
+ * which runs as a grouped convolution) and per-channel affine convolutions
  * against the same network with each kernel expanded to its dense equivalent (zero across groups), which runs through
  * the plain convolution: same logits and same relevance for every rule.
  */
@@ -33,6 +34,10 @@ class GroupedConvTest {
 
     private static Conv2d conv(String name, Tensor w, int groups, int stride, int[] pads) {
         return new Conv2d(name, w, random(w.dim(0)), new int[] {stride, stride}, pads, new int[] {1, 1}, groups);
+    }
+
+    private static Conv2d dilated(String name, Tensor w, int groups, int dilation, int[] pads) {
+        return new Conv2d(name, w, random(w.dim(0)), new int[] {1, 1}, pads, new int[] {dilation, dilation}, groups);
     }
 
     /** The dense kernel [O, I, kH, kW] of a grouped one, zero across groups. */
@@ -51,11 +56,13 @@ class GroupedConvTest {
     void nativeGroupsEqualTheDenseKernels(String rule) {
         Conv2d grouped = conv("grouped", random(6, 2, 3, 3), 2, 1, new int[] {1, 0, 0, 1});            // 4 -> 6, 2 groups
         Conv2d depthwise = conv("depthwise", random(12, 1, 3, 3), 6, 2, new int[] {0, 1, 1, 0});       // 6 -> 12, multiplier 2
+        Conv2d perChannel = dilated("per-channel", random(12, 1, 3, 3), 12, 2, new int[] {2, 2, 2, 2});   // 12 -> 12, dilation 2
         Conv2d affine = Conv2d.channelAffine("bn", random(12).data(), random(12).data());
-        List<Layer> layers = List.of(grouped, new Relu("r1"), depthwise, new Relu("r2"), affine, new Relu("r3"), new Flatten("f"),
-                new Dense("fc", random(3, 12 * 3 * 3), random(3)));
+        List<Layer> layers = List.of(grouped, new Relu("r1"), depthwise, new Relu("r2"), perChannel, new Relu("r3"), affine, new Relu("r4"),
+                new Flatten("f"), new Dense("fc", random(3, 12 * 3 * 3), random(3)));
         Network net = new Network("grouped", new long[] {4, 8, 8}, layers, List.of());
-        Network expanded = net.withLayer(0, dense(grouped)).withLayer(2, dense(depthwise)).withLayer(4, dense(affine));
+        Network expanded = net.withLayer(0, dense(grouped)).withLayer(2, dense(depthwise)).withLayer(4, dense(perChannel))
+                .withLayer(6, dense(affine));
         INDArray x = Nd4j.rand(DataType.FLOAT, 3, 4, 8, 8).subi(0.3);
         Explanation a = new LrpEngine(net, Composite.parse("0-:" + rule, net, MaxPoolMode.AVG), null).explain(x, null, false);
         Explanation b = new LrpEngine(expanded, Composite.parse("0-:" + rule, expanded, MaxPoolMode.AVG), null).explain(x, null, false);
