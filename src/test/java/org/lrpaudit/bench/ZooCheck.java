@@ -3,6 +3,7 @@ package org.lrpaudit.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,13 +76,20 @@ public final class ZooCheck {
             return;
         }
         List<Row> rows = new ArrayList<>();
+        double[] load = {Double.MAX_VALUE, 0};      // 1-minute load average before each model: min, max
         for (String name : names) {
+            double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            load[0] = Math.min(load[0], l);
+            load[1] = Math.max(load[1], l);
             Row row = check(name, root.resolve(name), repeats, timing);
             rows.add(row);
             System.err.println("  " + format(row));
             System.gc();                    // the previous model's weights are native memory: release them now
         }
         print(rows);
+        System.out.printf(Locale.ROOT, "1-minute load average before each model: %.1f to %.1f on %d cores (above the core count, "
+                + "another process competed for the cores and the timings are not reliable)%n", load[0], load[1],
+                Runtime.getRuntime().availableProcessors());
     }
 
     static List<String> modelsUnder(Path root) throws IOException {
@@ -148,9 +156,8 @@ public final class ZooCheck {
 
     private static double msPerImage(LrpEngine engine, INDArray x, int[] targets, int repeats) {
         long t0 = System.nanoTime();
-        engine.explain(x, targets, false);                                  // warm-up: workspace learning, oneDNN primitives
-        long warmEnd = System.nanoTime() + 1_000_000_000L;                  // and at least a second of JIT for the small ones
-        while (System.nanoTime() < warmEnd) engine.explain(x, targets, false);
+        engine.explain(x, targets, false);                                  // warm-up: workspace learning, oneDNN primitives,
+        while (System.nanoTime() - t0 < 1_000_000_000L) engine.explain(x, targets, false);  // and a second of JIT for small ones
         int k = (System.nanoTime() - t0) / 1e9 > 10 ? Math.min(repeats, 3) : repeats;   // big models: fewer repeats
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < k; i++) {
