@@ -201,4 +201,55 @@ class OnnxImporterTest {
                 () -> engine.explain(Nd4j.zeros(DataType.FLOAT, 1, 3, 32, 32)));
         assertTrue(e.getMessage().contains("[N, 1, 28, 28]"), e.getMessage());
     }
+
+    /**
+     * Split along channels (as tf2onnx writes a channel split) becomes one slice layer per part; a part that nothing reads
+     * gets no relevance, the others keep theirs: with LRP-0 and no biases Σ R = the logit.
+     */
+    @Test
+    void splitAlongChannelsBecomesSlices() {
+        var b = onnx.Onnx.GraphProto.newBuilder().setName("split");
+        b.addInput(valueInfo("input", 1, 4, 3, 3)).addOutput(valueInfo("logits", 1, 2));
+        b.addInitializer(ints("sizes", 1, 3));
+        float[] w = new float[2 * 27];
+        for (int i = 0; i < w.length; i++) w[i] = (float) Math.sin(i + 1);
+        b.addInitializer(TensorProto.newBuilder().setName("w").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(2).addDims(27)
+                .addAllFloatData(java.util.stream.IntStream.range(0, w.length).mapToObj(i -> w[i]).toList()));
+        b.addNode(node("Split", "split", List.of("input", "sizes"), List.of("a", "rest")).addAttribute(intAttr("axis", 1)));
+        b.addNode(node("Flatten", "flatten", List.of("rest"), List.of("flat")));
+        b.addNode(node("Gemm", "fc", List.of("flat", "w"), List.of("logits")).addAttribute(intAttr("transB", 1)));
+        ModelProto model = ModelProto.newBuilder().setIrVersion(8).setGraph(b)
+                .addOpsetImport(onnx.Onnx.OperatorSetIdProto.newBuilder().setVersion(13)).build();
+        Network net = OnnxImporter.fromProto(model, "split.onnx", null);
+        assertEquals(List.of("slice", "slice", "flatten", "dense"), net.layers().stream().map(Layer::type).toList());
+        assertArrayEquals(new long[] {3, 3, 3}, net.shapes().get(2));
+        var x = Nd4j.rand(DataType.FLOAT, 2, 4, 3, 3);
+        var e = new LrpEngine(net, Composite.uniform(net, new Rule.Zero(), MaxPoolMode.AVG), null).explain(x, null, false);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(e.targetLogit(i), e.relevanceSum(i), 1e-4 * Math.abs(e.targetLogit(i)));
+            assertEquals(0.0, e.relevance().get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0))
+                    .amaxNumber().doubleValue(), 0, "the part nothing reads gets no relevance");
+        }
+    }
+
+    private static onnx.Onnx.ValueInfoProto valueInfo(String name, long... dims) {
+        var shape = onnx.Onnx.TensorShapeProto.newBuilder();
+        for (long d : dims) shape.addDim(onnx.Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        return onnx.Onnx.ValueInfoProto.newBuilder().setName(name).setType(onnx.Onnx.TypeProto.newBuilder()
+                .setTensorType(onnx.Onnx.TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+    }
+
+    private static TensorProto ints(String name, long... values) {
+        var t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
+        for (long v : values) t.addInt64Data(v);
+        return t.build();
+    }
+
+    private static onnx.Onnx.NodeProto.Builder node(String op, String name, List<String> in, List<String> out) {
+        return onnx.Onnx.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(in).addAllOutput(out);
+    }
+
+    private static onnx.Onnx.AttributeProto intAttr(String name, long v) {
+        return onnx.Onnx.AttributeProto.newBuilder().setName(name).setType(onnx.Onnx.AttributeProto.AttributeType.INT).setI(v).build();
+    }
 }
