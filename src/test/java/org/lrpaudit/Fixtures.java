@@ -49,6 +49,7 @@ public final class Fixtures {
     public static Network network(String name) { return OnnxImporter.load(modelPath(name)); }
 
     public static INDArray array(String relativePath) {
+        org.lrpaudit.backend.NativeBackend.ensureLoaded(); // before the first ND4J array, as the engine does
         return Nd4j.createFromNpyFile(ROOT.resolve(relativePath).toFile()).castTo(DataType.FLOAT);
     }
 

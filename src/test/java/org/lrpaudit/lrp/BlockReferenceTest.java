@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lrpaudit.Fixtures;
+import org.lrpaudit.ReferenceFolder;
 import org.lrpaudit.model.Conv2d;
 import org.lrpaudit.model.Dense;
 import org.lrpaudit.model.Network;
-import org.lrpaudit.model.OnnxImporter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,35 +31,20 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * says how close).
  */
 class BlockReferenceTest {
-    static final Path ROOT = Fixtures.ROOT.resolve("blocks");
-    static final JsonNode MANIFEST = read();
+    static final ReferenceFolder FIXTURES = new ReferenceFolder(Fixtures.ROOT.resolve("blocks"));
+    static final Path ROOT = FIXTURES.root();
 
-    static JsonNode read() {
-        try {
-            return new ObjectMapper().readTree(ROOT.resolve("manifest.json").toFile());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static JsonNode model(String name) { return FIXTURES.model(name); }
 
-    static JsonNode model(String name) { return MANIFEST.get("models").get(name); }
+    static Network network(String name) { return FIXTURES.network(name); }
 
-    static Network network(String name) { return OnnxImporter.load(ROOT.resolve(model(name).get("onnx").asText())); }
+    static INDArray array(String file) { return FIXTURES.array(file); }
 
-    static INDArray array(String file) { return Nd4j.createFromNpyFile(ROOT.resolve(file).toFile()).castTo(DataType.FLOAT); }
+    static InputBounds bounds(String name) { return FIXTURES.bounds(name); }
 
-    static INDArray input(String name) { return array(model(name).get("input").asText()); }
+    static INDArray input(String name) { return FIXTURES.input(name); }
 
-    static InputBounds bounds(String name) {
-        JsonNode m = model(name);
-        return InputBounds.fromNormalisation(Fixtures.doubles(m.get("mean")), Fixtures.doubles(m.get("std")), 1);
-    }
-
-    static Stream<String> models() {
-        List<String> names = new ArrayList<>();
-        MANIFEST.get("models").fieldNames().forEachRemaining(names::add);
-        return names.stream();
-    }
+    static Stream<String> models() { return FIXTURES.models().stream(); }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();

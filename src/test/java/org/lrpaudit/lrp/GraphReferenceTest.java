@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,11 +14,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lrpaudit.Fixtures;
+import org.lrpaudit.ReferenceFolder;
 import org.lrpaudit.model.Network;
 import org.lrpaudit.model.OnnxImporter;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -34,39 +31,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * kernels round in another order than PyTorch's, hence four times rather than two.
  */
 class GraphReferenceTest {
-    static final Path ROOT = Fixtures.ROOT.resolve("graph");
-    static final JsonNode MANIFEST = read();
+    static final ReferenceFolder FIXTURES = new ReferenceFolder(Fixtures.ROOT.resolve("graph"));
+    static final Path ROOT = FIXTURES.root();
 
-    static JsonNode read() {
-        try {
-            return new ObjectMapper().readTree(ROOT.resolve("manifest.json").toFile());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static JsonNode model(String name) { return FIXTURES.model(name); }
 
-    static JsonNode model(String name) { return MANIFEST.get("models").get(name); }
+    static Network network(String name) { return FIXTURES.network(name); }
 
-    static Network network(String name) { return OnnxImporter.load(ROOT.resolve(model(name).get("onnx").asText())); }
+    static INDArray array(String file) { return FIXTURES.array(file); }
 
-    static INDArray array(String file) { return Nd4j.createFromNpyFile(ROOT.resolve(file).toFile()).castTo(DataType.FLOAT); }
-
-    static InputBounds bounds(String name) {
-        JsonNode m = model(name);
-        return InputBounds.fromNormalisation(Fixtures.doubles(m.get("mean")), Fixtures.doubles(m.get("std")), 1);
-    }
+    static InputBounds bounds(String name) { return FIXTURES.bounds(name); }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        MANIFEST.get("models").fieldNames().forEachRemaining(m -> model(m).get("cases").forEach(c -> out.add(Arguments.of(m, c.get("name").asText(), c))));
+        models().forEach(m -> model(m).get("cases").forEach(c -> out.add(Arguments.of(m, c.get("name").asText(), c))));
         return out.stream();
     }
 
-    static Stream<String> models() {
-        List<String> names = new ArrayList<>();
-        MANIFEST.get("models").fieldNames().forEachRemaining(names::add);
-        return names.stream();
-    }
+    static Stream<String> models() { return FIXTURES.models().stream(); }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")

@@ -54,6 +54,7 @@ class GroupedConvTest {
     @ParameterizedTest
     @ValueSource(strings = {"zero", "epsilon=0.25", "gamma=0.25", "alpha1beta0", "alpha2beta1", "flat", "wsquare"})
     void nativeGroupsEqualTheDenseKernels(String rule) {
+        org.lrpaudit.backend.NativeBackend.ensureLoaded(); // before the first ND4J array, as the engine does
         Conv2d grouped = conv("grouped", random(6, 2, 3, 3), 2, 1, new int[] {1, 0, 0, 1});            // 4 -> 6, 2 groups
         Conv2d depthwise = conv("depthwise", random(12, 1, 3, 3), 6, 2, new int[] {0, 1, 1, 0});       // 6 -> 12, multiplier 2
         Conv2d perChannel = dilated("per-channel", random(12, 1, 3, 3), 12, 2, new int[] {2, 2, 2, 2});   // 12 -> 12, dilation 2

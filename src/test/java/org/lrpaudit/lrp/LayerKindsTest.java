@@ -46,6 +46,7 @@ class LayerKindsTest {
 
     @Test
     void everyLayerTypeHasAnEngineFormAndADescription() {
+        org.lrpaudit.backend.NativeBackend.ensureLoaded(); // before the first ND4J array, as the engine does
         Set<Class<?>> permitted = Arrays.stream(Layer.class.getPermittedSubclasses()).collect(Collectors.toSet());
         assertEquals(permitted, SAMPLES.keySet().stream().map(Object::getClass).collect(Collectors.toSet()), "a sample per layer type");
         Composite none = Composite.uniform(new Network("n", new long[] {4}, List.of(new Dense("d", new Tensor(new long[] {1, 4}, new float[4]), ONE)),
