@@ -19,7 +19,7 @@ i.e. autograd with weight gradients, a forward pass recomputed per layer, a deep
 The z^B pixel layer uses three forward passes (x with W, l with W+, h with W-) and autograd, as in the
 tutorial. Max pooling is replaced by AvgPool2d of the same geometry in the LRP pass (mode "avg").
 Dense layers are kept as nn.Linear (the tutorial converts VGG's to convolutions; same arithmetic).
-Project conventions (shared/LRP.md) replace the tutorial's where they differ: the stabiliser is applied
+Project conventions (docs/lrp-layers.md) replace the tutorial's where they differ: the stabiliser is applied
 with the sign of z (z + e*sign+(z), sign+(0) = +1, e = 1e-9 plus K*RMS for epsilon=K), and the RMS of
 epsilon=K is taken per image, not over the batch. (lrp_reference and the Java side also set s = 0 where
 z == 0 exactly; here such a unit gets s = R/1e-9, as in the tutorial. It changes no timing and is
@@ -228,7 +228,7 @@ def lrp_zb(layer, a, R, low, high):
     z = layer.forward(a)
     z = z - newlayer(layer, lambda p: p.clamp(min=0)).forward(lb)
     z = z - newlayer(layer, lambda p: p.clamp(max=0)).forward(hb)
-    z = stabilise(z, TINY)                             # after the subtraction (shared/LRP.md §4)
+    z = stabilise(z, TINY)                             # after the subtraction: no 0/0
     s = (R / z).data
     (z * s).sum().backward()
     return (a * a.grad + lb * lb.grad + hb * hb.grad).data

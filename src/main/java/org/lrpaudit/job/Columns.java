@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The schemas the job reads and writes. Column names are the contract with users' downstream jobs (DESIGN.md):
+ * The schemas the job reads and writes. Column names are the contract with users' downstream jobs:
  * extend, never rename.
  */
 public final class Columns {

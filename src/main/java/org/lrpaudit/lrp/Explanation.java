@@ -67,7 +67,7 @@ public final class Explanation {
         return out;
     }
 
-    /** Heatmap of image i: relevance summed over colour channels, row-major H×W (LRP.md §1.6). */
+    /** Heatmap of image i: relevance summed over colour channels, row-major H×W. */
     public float[] heatmap(int i) {
         float[] r = rel(), out = new float[plane];
         int base = i * perImage;

@@ -23,7 +23,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Explains a batch of images with LRP: a forward pass keeping every activation, the target's logit as the
- * initial relevance, then each layer's rule from the top down (LRP.md §1). Built once per network and composite;
+ * initial relevance, then each layer's rule from the top down. Built once per network and composite;
  * immutable and safe to share between threads (executor tasks).
  */
 public final class LrpEngine {

@@ -1,6 +1,6 @@
 package org.lrpaudit.lrp;
 
-/** How relevance passes back through max pooling (LRP.md §3). */
+/** How relevance passes back through max pooling. */
 public enum MaxPoolMode {
     /** Treated as average pooling in the backward pass (the tutorial's choice; the default). */
     AVG,

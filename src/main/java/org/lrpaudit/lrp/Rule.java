@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * An LRP rule for a layer with weights: the choice of ρ and ε in
- * R_j = Σ_k a_j ρ(w_jk) / (ε + Σ_j a_j ρ(w_jk)) · R_k (LRP.md §2). {@link #spec()} is the text form used in rule
+ * R_j = Σ_k a_j ρ(w_jk) / (ε + Σ_j a_j ρ(w_jk)) · R_k. {@link #spec()} is the text form used in rule
  * specs, the describe table and the manifest; {@link #parse} reads it back.
  */
 public sealed interface Rule extends Serializable {
@@ -20,7 +20,7 @@ public sealed interface Rule extends Serializable {
         public String spec() { return "zero"; }
     }
 
-    /** LRP-ε with ε = k · RMS(z), RMS taken over each image's own z (LRP.md §4.1). */
+    /** LRP-ε with ε = k · RMS(z), RMS taken over each image's own z. */
     record Epsilon(double k) implements Rule {
         public Epsilon { requirePositive("epsilon", k); }
         public String spec() { return "epsilon=" + fmt(k); }

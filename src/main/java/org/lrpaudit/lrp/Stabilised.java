@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The division step s = R / (z + e·sign(z)) of every rule, and s = 0 wherever z is exactly zero: no relevance flows
- * through a zero denominator, so neither NaN nor Inf can appear (LRP.md §4.2). Because z + e·sign(z) is zero only
+ * through a zero denominator, so neither NaN nor Inf can appear. Because z + e·sign(z) is zero only
  * where z is (elsewhere |z + e·sign(z)| ≥ |z|), libnd4j's divide_no_nan does the masking in the same pass.
  */
 final class Stabilised {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Renders a heatmap as the LRP tutorial does (LRP.md §6): symmetric scale b = 10·(mean |R|³)^(1/3), values
+ * Renders a heatmap as the LRP tutorial does: symmetric scale b = 10·(mean |R|³)^(1/3), values
  * clipped to [−b, b], matplotlib's "seismic" colour map times 0.85 (red = evidence for the class, blue = against),
  * nearest-neighbour upscaling.
  */

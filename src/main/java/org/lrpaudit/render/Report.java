@@ -24,7 +24,7 @@ import org.lrpaudit.job.OutputFiles;
 /**
  * report/: a static HTML page (no scripts or styles from elsewhere; opens from disk) with the run summary, the
  * ranked findings, per-class statistics and mean heatmaps, each class's eigenvalue plot and its cluster galleries.
- * Heatmaps are PNG files beside it in report/img/, rendered with the tutorial's colouring (LRP.md §6).
+ * Heatmaps are PNG files beside it in report/img/, rendered with the tutorial's colouring.
  */
 public final class Report {
     /** A heatmap of one cluster member, for a gallery. */

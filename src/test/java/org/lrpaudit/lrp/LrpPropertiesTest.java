@@ -20,7 +20,7 @@ import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
-/** The properties of LRP.md §5 that hold whatever the reference says. */
+/** The properties of LRP that hold whatever the reference says. */
 class LrpPropertiesTest {
 
     static Stream<String> models() { return Fixtures.modelNames().stream(); }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * Spectral relevance analysis (LRP.md §7) of every target class: heatmap vectors → kNN graph → Laplacian
+ * Spectral relevance analysis (docs/dataset-audit.md) of every target class: heatmap vectors → kNN graph → Laplacian
  * spectrum → eigengap → k-means in the spectral embedding. A class of up to driverClassLimit images (2,048) is
  * analysed on the driver from its collected vectors (size² numbers per image, collected for many classes at once):
  * a handful of Spark jobs per class would cost seconds for work of milliseconds. Larger classes are analysed by
