@@ -218,8 +218,9 @@ def op_types(path):
 # References
 # --------------------------------------------------------------------------------------------
 
-def save_npy(rel_path, arr):
-    path = os.path.join(OUT, rel_path)
+def save_npy(rel_path, arr, root=None):
+    """Writes arr as little-endian float32 under root (default: this script's fixture folder); returns rel_path."""
+    path = os.path.join(OUT if root is None else root, rel_path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     arr = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
     assert np.isfinite(arr).all(), rel_path

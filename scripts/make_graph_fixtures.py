@@ -584,12 +584,7 @@ def case_list(layers):
 # --------------------------------------------------------------------------------------------
 
 def save_npy(rel_path, arr):
-    path = os.path.join(OUT, rel_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    arr = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
-    assert np.isfinite(arr).all(), rel_path
-    np.save(path, arr)
-    return rel_path
+    return mf.save_npy(rel_path, arr, OUT)
 
 
 def clip_saturated_images(graph, x):

@@ -202,8 +202,6 @@ final class OnnxGraphReader {
     /** The index of the layer producing a tensor (−1: the image), or null. */
     Integer producerOf(String tensor) { return producer.get(tensor); }
 
-    long[] shapeOf(String tensor) { return shapes.get(tensor); }
-
     List<NodeProto> consumersOf(String tensor) { return consumers.getOrDefault(tensor, List.of()); }
 
     boolean isConstant(String name) { return constants.containsKey(name); }
