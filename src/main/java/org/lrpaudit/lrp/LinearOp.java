@@ -26,8 +26,11 @@ interface LinearOp {
     /** z = W(a) + b for a batch; bias may be null. Weights come from {@link #weights}. */
     INDArray forward(INDArray a, INDArray weight, INDArray bias);
 
-    /** c = Wᵀ(s), shaped like the layer's input batch. */
-    INDArray transpose(INDArray s, INDArray weight, long batch);
+    /**
+     * c = Wᵀ(s), shaped like the layer's input batch. input is that batch (or any array of its shape): ops read its
+     * shape, and the depthwise backward op, which also computes a weight gradient LRP discards, reads its values.
+     */
+    INDArray transpose(INDArray s, INDArray weight, INDArray input);
 
     /**
      * The op that runs a conv layer: per-channel affine maps, depthwise and grouped convolutions natively, never with
@@ -56,7 +59,7 @@ interface LinearOp {
             return a.rank() == 2 ? z : z.reshape('c', lastAxis(a.shape(), weight.size(0)));
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+        @Override public INDArray transpose(INDArray s, INDArray weight, INDArray input) {
             INDArray c = rows(s).mmul(weight);
             return s.rank() == 2 ? c : c.reshape('c', lastAxis(s.shape(), weight.size(1)));
         }
@@ -117,10 +120,11 @@ interface LinearOp {
             return z;
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+        @Override public INDArray transpose(INDArray s, INDArray weight, INDArray input) {
             long fullH = (long) sH * (outH - 1) + (long) dH * (kH - 1) + 1;
             long fullW = (long) sW * (outW - 1) + (long) dW * (kW - 1) + 1;
             long channels = weight.size(1); // inC, or a multiple of it for stacked weights
+            long batch = input.size(0);
             INDArray full = Nd4j.create(DataType.FLOAT, batch, channels, fullH, fullW);
             // deconv2d's weight layout 1 is [iC, oC, kH, kW] from its own point of view: exactly ONNX's [O, I, kH, kW].
             Nd4j.exec(DynamicCustomOp.builder("deconv2d").addInputs(s, weight).addOutputs(full)
@@ -157,7 +161,7 @@ interface LinearOp {
             return z;
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+        @Override public INDArray transpose(INDArray s, INDArray weight, INDArray input) {
             INDArray c = s.dup();
             Nd4j.exec(new BroadcastMulOp(c, weight, c, 1));
             return c;
@@ -211,14 +215,17 @@ interface LinearOp {
             return z;
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+        @Override public INDArray transpose(INDArray s, INDArray weight, INDArray input) {
+            long batch = input.size(0);
             long h = symmetric ? inH : inH + pads[0] + pads[2], w = symmetric ? inW : inW + pads[1] + pads[3];
-            INDArray shapeOnly = Nd4j.create(DataType.FLOAT, batch, channels, h, w); // the op reads its shape; its weight gradient is discarded
+            // the op reads the input for the weight gradient, which is discarded: the layer's own input, padded as forward pads it
+            INDArray in = symmetric ? input : PoolLayers.embed(input, pads, 0f);
             INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, batch, channels, h, w);
             INDArray gradW = Nd4j.createUninitialized(DataType.FLOAT, weight.shape());
-            Nd4j.exec(DynamicCustomOp.builder("depthwise_conv2d_bp").addInputs(shapeOnly, weight, s).addOutputs(gradIn, gradW)
+            Nd4j.exec(DynamicCustomOp.builder("depthwise_conv2d_bp").addInputs(in, weight, s).addOutputs(gradIn, gradW)
                     .addIntegerArguments(args(!symmetric)).build());
-            Release.free(shapeOnly, gradW);
+            Release.free(gradW);
+            if (in != input) Release.free(in);
             if (symmetric) return gradIn;
             INDArray cropped = PoolLayers.crop(gradIn, pads, inH, inW);
             Release.free(gradIn);
@@ -260,11 +267,11 @@ interface LinearOp {
             return joined(parts);
         }
 
-        @Override public INDArray transpose(INDArray s, INDArray weight, long batch) {
+        @Override public INDArray transpose(INDArray s, INDArray weight, INDArray input) {
             INDArray[] parts = new INDArray[groups];
             for (int k = 0; k < groups; k++) {
                 INDArray part = channels(s, k, outPerGroup);
-                parts[k] = perGroup.transpose(part, rows(weight, k), batch);
+                parts[k] = perGroup.transpose(part, rows(weight, k), input);
                 Release.free(part);
             }
             return joined(parts);

@@ -58,7 +58,7 @@ abstract class RulePropagator {
             INDArray s = relative > 0
                     ? Stabilised.divide(r, z, Stabilised.rmsPerImage(z).muli(relative))
                     : Stabilised.divide(r, z, absolute);
-            INDArray c = op.transpose(s, w, a.size(0));
+            INDArray c = op.transpose(s, w, a);
             Release.free(s);
             return c.muli(a);
         }
@@ -77,7 +77,7 @@ abstract class RulePropagator {
             INDArray zRho = op.forward(a, w, b);
             INDArray s = Stabilised.divide(r, zRho, Rule.STABILISER);
             Release.free(zRho);
-            INDArray c = op.transpose(s, w, a.size(0));
+            INDArray c = op.transpose(s, w, a);
             Release.free(s);
             return c.muli(a);
         }
@@ -120,7 +120,6 @@ abstract class RulePropagator {
 
         /** Relevance of the contributions a⁺·w1 + a⁻·w2 + bias. */
         private INDArray part(INDArray aPos, INDArray aNeg, INDArray w1, INDArray w2, INDArray bias, INDArray r) {
-            long n = aPos.size(0);
             INDArray z = op.forward(aPos, w1, bias);
             if (aNeg != null) {
                 INDArray zNeg = op.forward(aNeg, w2, null);
@@ -129,9 +128,9 @@ abstract class RulePropagator {
             }
             INDArray s = Stabilised.divide(r, z, Rule.STABILISER);
             Release.free(z);
-            INDArray out = op.transpose(s, w1, n).muli(aPos);
+            INDArray out = op.transpose(s, w1, aPos).muli(aPos);
             if (aNeg != null) {
-                INDArray c = op.transpose(s, w2, n).muli(aNeg);
+                INDArray c = op.transpose(s, w2, aPos).muli(aNeg);
                 out.addi(c);
                 Release.free(c);
             }
@@ -154,7 +153,7 @@ abstract class RulePropagator {
             INDArray zRho = op.forward(ones, w, null);
             INDArray s = Stabilised.divide(r, zRho, Rule.STABILISER);
             Release.free(ones, zRho);
-            INDArray out = op.transpose(s, w, a.size(0));
+            INDArray out = op.transpose(s, w, a);
             Release.free(s);
             return out;
         }
@@ -187,7 +186,7 @@ abstract class RulePropagator {
             INDArray zb = op.forward(a, w, null).subi(boundTerm);
             INDArray s = Stabilised.divide(r, zb, Rule.STABILISER);
             Release.free(zb);
-            INDArray c = op.transpose(s, stacked, a.size(0)); // [N, 3·inputs, ...]: Wᵀs, W⁺ᵀs, W⁻ᵀs
+            INDArray c = op.transpose(s, stacked, a); // [N, 3·inputs, ...]: Wᵀs, W⁺ᵀs, W⁻ᵀs
             Release.free(s);
             INDArray out = part(c, 0).mul(a);
             out.subi(part(c, 1).muli(low));

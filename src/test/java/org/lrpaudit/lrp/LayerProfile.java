@@ -7,19 +7,24 @@ import org.lrpaudit.model.Network;
 import org.lrpaudit.model.OnnxImporter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Prints forward and relevance time per layer (a profiling aid: java ... LayerProfile model.onnx batch). */
+/**
+ * Prints forward and relevance time per layer (a profiling aid: java ... LayerProfile model.onnx batch [preset]; preset
+ * "zero" is LRP-0 on every layer with winner-take-all pooling, as the zoo check runs).
+ */
 public final class LayerProfile {
     public static void main(String[] args) {
         Network net = OnnxImporter.load(Path.of(args[0]));
         int batch = Integer.parseInt(args[1]);
-        Composite composite = Presets.resolve("tutorial", net, MaxPoolMode.AVG);
+        String preset = args.length > 2 ? args[2] : "tutorial";
+        Composite composite = preset.equals("zero") ? Composite.uniform(net, new Rule.Zero(), MaxPoolMode.WTA)
+                : Presets.resolve(preset, net, MaxPoolMode.AVG);
         long[] s = net.inputShape();
         LrpEngine engine = new LrpEngine(net, composite, InputBounds.fromNormalisation(new double[] {0.45}, new double[] {0.226}, (int) s[0]));
         INDArray x = Inputs.random(batch, s, 0.45, 0.226);
         List<long[]> shapes = net.shapes();
-        for (int rep = 0; rep < 3; rep++) {
+        for (int rep = 0; rep < 5; rep++) {
             double[][] t = engine.profile(x);
-            if (rep < 2) continue;
+            if (rep < 4) continue;
             double fwd = 0, bwd = 0;
             for (int l = 0; l < net.size(); l++) {
                 fwd += t[l][0];
