@@ -148,6 +148,7 @@ public final class Composite implements Serializable {
         if (rules[i] != null) return rules[i].spec();
         if (poolModes[i] != null) return poolModes[i] == MaxPoolMode.AVG ? "avg (max as average)" : "wta (winner takes all)";
         if (layer instanceof org.lrpaudit.model.Activation) return "pass";
+        if (layer instanceof org.lrpaudit.model.MatMul m && m.probabilities() < 0) return "half to each operand (none under CP)";
         return switch (layer.type()) {
             case "relu", "clip", "scale" -> "pass";
             case "gate" -> "all to the signal";
@@ -158,6 +159,9 @@ public final class Composite implements Serializable {
             case "flatten", "reshape", "transpose" -> "reshape";
             case "avgpool", "globalavgpool", "shift" -> "z-rule";
             case "layernorm" -> "z-rule, 1/σ constant";
+            case "softmax" -> "none (CP: probabilities constant)";
+            case "matmul" -> "z-rule to the values (CP)";
+            case "concat-const" -> "split by slice, constants absorb";
             default -> "-";
         };
     }

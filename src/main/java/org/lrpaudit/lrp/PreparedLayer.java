@@ -7,6 +7,7 @@ import org.lrpaudit.model.Add;
 import org.lrpaudit.model.AvgPool2d;
 import org.lrpaudit.model.Clip;
 import org.lrpaudit.model.Concat;
+import org.lrpaudit.model.ConstantConcat;
 import org.lrpaudit.model.Conv2d;
 import org.lrpaudit.model.Dense;
 import org.lrpaudit.model.Flatten;
@@ -14,6 +15,7 @@ import org.lrpaudit.model.Gate;
 import org.lrpaudit.model.GlobalAvgPool;
 import org.lrpaudit.model.Layer;
 import org.lrpaudit.model.LayerNorm;
+import org.lrpaudit.model.MatMul;
 import org.lrpaudit.model.MaxPool2d;
 import org.lrpaudit.model.Pad2d;
 import org.lrpaudit.model.Relu;
@@ -21,6 +23,7 @@ import org.lrpaudit.model.Reshape;
 import org.lrpaudit.model.Scale;
 import org.lrpaudit.model.Shift;
 import org.lrpaudit.model.Slice;
+import org.lrpaudit.model.Softmax;
 import org.lrpaudit.model.Tensor;
 import org.lrpaudit.model.Transpose;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -79,6 +82,9 @@ abstract class PreparedLayer {
         if (layer instanceof Slice s) return new ShapeLayers.SliceLayer(s.begin(), s.end());
         if (layer instanceof Concat c) return new ShapeLayers.ConcatLayer(c.axis(), inputShapes.stream().mapToLong(sh -> sh[c.axis()]).toArray());
         if (layer instanceof Pad2d p) return new ShapeLayers.PadLayer(p.pads());
+        if (layer instanceof Softmax s) return new AttentionLayers.SoftmaxLayer(s.axis());
+        if (layer instanceof MatMul m) return new AttentionLayers.MatMulLayer(m.probabilities());
+        if (layer instanceof ConstantConcat c) return new AttentionLayers.ConstantConcatLayer(c.axis(), c.before(), c.after(), in);
         throw new IllegalArgumentException("no engine support for layer " + layer.name() + " (" + layer.type() + ")");
     }
 

@@ -8,7 +8,7 @@ import java.io.Serializable;
  */
 public sealed interface Layer extends Serializable
         permits Conv2d, Dense, Relu, Clip, Activation, Gate, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Reshape, Transpose, Slice, Add,
-        Concat, Scale, Shift, LayerNorm, Pad2d {
+        Concat, Scale, Shift, LayerNorm, Pad2d, Softmax, MatMul, ConstantConcat {
 
     /** The node name in the source model (for messages and the describe table). */
     String name();

@@ -90,7 +90,7 @@ public record Network(String name, long[] inputShape, List<Layer> layers, List<i
 
     public int size() { return layers.size(); }
 
-    /** A copy with every bias set to zero, constant shifts and layer-norm biases included (used to check conservation). */
+    /** A copy with every bias set to zero, constant shifts, layer-norm biases and constant tokens included (used to check conservation). */
     public Network withZeroBiases() {
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
@@ -98,6 +98,7 @@ public record Network(String name, long[] inputShape, List<Layer> layers, List<i
             else if (l instanceof Dense d) out.add(d.withWeights(d.weight(), zeros(d.bias())));
             else if (l instanceof Shift s) out.add(s.withZeroValues());
             else if (l instanceof LayerNorm n) out.add(n.withZeroBias());
+            else if (l instanceof ConstantConcat c) out.add(c.withZeroValues());
             else out.add(l);
         }
         return new Network(name + " (zero biases)", inputShape, out, inputs, notes);

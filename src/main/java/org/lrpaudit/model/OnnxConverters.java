@@ -18,12 +18,16 @@ final class OnnxConverters {
     static void apply(OnnxGraphReader g, NodeProto n) {
         String op = n.getOpType();
         int arity = g.activations.size();
-        boolean multi = op.equals("Add") || op.equals("Concat") || op.equals("Mul") || op.equals("Sub") || op.equals("Div");
+        boolean multi = op.equals("Add") || op.equals("Concat") || op.equals("Mul") || op.equals("Sub") || op.equals("Div") || op.equals("MatMul");
+        if (BATCH_FIRST_OPS.contains(op)) g.requireBatchFirst(n);
         if (arity != 1 && !multi) throw g.unsupported(n, op + " of " + arity + " activations " + g.activations);
         switch (op) {
             case "Conv" -> g.addLayer(n, OnnxLinear.conv(g, n));
             case "Gemm" -> g.addLayer(n, OnnxLinear.gemm(g, n));
-            case "MatMul" -> g.addLayer(n, OnnxLinear.matmul(g, n));
+            case "MatMul" -> {
+                if (arity == 2) g.addLayer(n, activationProduct(g, n));
+                else g.addLayer(n, OnnxLinear.matmul(g, n));
+            }
             case "BatchNormalization" -> OnnxLinear.batchNorm(g, n);
             case "LayerNormalization" -> OnnxPatterns.layerNormalization(g, n);
             case "Add" -> {
@@ -43,10 +47,7 @@ final class OnnxConverters {
                 if (arity > 1 || !n.getInput(0).equals(g.current)) throw g.unsupported(n, "Div by an activation outside a layer norm");
                 g.addLayer(n, new Scale(n.getName(), constant(g, n, n.getInput(1), true)));
             }
-            case "Concat" -> {
-                if (g.shape == null) throw g.unsupported(n, "Concat of shapes computed from pixel values");
-                g.addLayer(n, new Concat(n.getName(), arity, perImageAxis(g, n, intAttr(n, "axis", 1), g.shape.length)));
-            }
+            case "Concat" -> concat(g, n);
             case "Relu" -> g.addLayer(n, new Relu(n.getName()));
             case "Clip" -> g.addLayer(n, clip(g, n));
             case "Sigmoid" -> g.addLayer(n, new Activation(n.getName(), Activation.Kind.SIGMOID, 0, 0));
@@ -77,11 +78,8 @@ final class OnnxConverters {
                 if (!OnnxPatterns.layerNorm(g, n)) globalMean(g, n);
             }
             case "Pad" -> g.addLayer(n, pad(g, n));
-            case "Flatten" -> {
-                long axis = intAttr(n, "axis", 1);
-                if (axis != 1 && !(axis == -1 && g.shape.length == 1)) throw g.unsupported(n, "Flatten with axis " + axis + " (only axis 1)");
-                OnnxShapes.reshapeTo(g, n, new long[] {Tensor.elementCount(g.shape)});
-            }
+            case "Flatten" -> OnnxShapes.flatten(g, n);
+            case "Gather" -> OnnxShapes.gather(g, n);
             case "Reshape" -> OnnxShapes.reshape(g, n);
             case "Squeeze", "Unsqueeze" -> OnnxShapes.squeeze(g, n);
             case "Transpose" -> OnnxShapes.transpose(g, n);
@@ -93,19 +91,73 @@ final class OnnxConverters {
             }
             case "Softmax", "LogSoftmax" -> {
                 boolean last = g.graph.getNodeList().indexOf(n) == g.graph.getNodeCount() - 1;
-                if (!last || g.shape.length != 1) throw g.unsupported(n, n.getOpType() + " before the end of the network");
-                g.notes.add(n.getOpType() + " '" + n.getName() + "' stripped: LRP explains the logits, not probabilities");
-                g.alias(n);
+                if (last && g.shape.length == 1) {
+                    g.notes.add(n.getOpType() + " '" + n.getName() + "' stripped: LRP explains the logits, not probabilities");
+                    g.alias(n);
+                    return;
+                }
+                if (op.equals("LogSoftmax")) throw g.unsupported(n, "LogSoftmax before the end of the network");
+                int rank = g.layout.logicalRank(g.shape.length);
+                long axis = intAttr(n, "axis", -1); // opset 13's default; earlier exporters of attention write the axis
+                if ((axis < 0 ? axis + rank : axis) != rank - 1) throw g.unsupported(n, "Softmax over axis " + axis + " (only the last axis)");
+                g.addLayer(n, new Softmax(n.getName(), perImageAxis(g, n, axis, g.shape.length)));
             }
             default -> throw g.unsupported(n, "op type " + op);
         }
     }
 
-    /** A per-image axis from an ONNX axis of the batched tensor (rank = per-image rank + 1); the batch axis is refused. */
+    /** Ops that read a feature map [N, C, H, W]: the batch must be the first axis. */
+    private static final java.util.Set<String> BATCH_FIRST_OPS = java.util.Set.of("Conv", "BatchNormalization", "MaxPool", "AveragePool",
+            "GlobalAveragePool", "Pad");
+
+    /** A per-image axis from an ONNX axis of the current (batched) tensor; the axis holding the batch is refused. */
     static int perImageAxis(OnnxGraphReader g, NodeProto n, long axis, int perImageRank) {
-        long a = axis < 0 ? axis + perImageRank + 1 : axis;
-        if (a <= 0 || a > perImageRank) throw g.unsupported(n, "axis " + axis + " (the batch axis, or out of range)");
-        return (int) a - 1;
+        int rank = g.layout.logicalRank(perImageRank);
+        long a = axis < 0 ? axis + rank : axis;
+        int p = a < 0 || a >= rank ? -1 : g.layout.perImageAxis((int) a);
+        if (p < 0) throw g.unsupported(n, "axis " + axis + " (the axis holding the batch, or out of range)");
+        return p;
+    }
+
+    /** Concatenation of activations, or of an activation with constants expanded over the batch (a class token). */
+    private static void concat(OnnxGraphReader g, NodeProto n) {
+        if (g.shape == null) throw g.unsupported(n, "Concat of shapes computed from pixel values");
+        int axis = perImageAxis(g, n, intAttr(n, "axis", 1), g.shape.length);
+        if (n.getInputList().stream().noneMatch(g.expanded::containsKey)) {
+            g.addLayer(n, new Concat(n.getName(), g.activations.size(), axis));
+            return;
+        }
+        if (g.activations.size() != 1) throw g.unsupported(n, "Concat of constant tokens with more than one activation");
+        java.util.List<Tensor> before = new java.util.ArrayList<>(), after = new java.util.ArrayList<>();
+        boolean seen = false;
+        for (String in : n.getInputList()) {
+            if (in.equals(g.current)) { seen = true; continue; }
+            Tensor c = g.expanded.get(in);
+            if (c == null) throw g.unsupported(n, "Concat of '" + in + "', neither an activation nor a constant expanded over the batch");
+            (seen ? after : before).add(c);
+        }
+        g.addLayer(n, new ConstantConcat(n.getName(), axis, joined(before, axis), joined(after, axis)));
+    }
+
+    private static Tensor joined(java.util.List<Tensor> parts, int axis) {
+        if (parts.isEmpty()) return null;
+        if (parts.size() > 1) throw new ModelFormatException("Concat of " + parts.size() + " constant tokens on one side of the activation (only one)");
+        return parts.get(0);
+    }
+
+    /**
+     * MatMul of two activations (QKᵀ, attention · V), batched over the leading axes; an operand that comes straight from
+     * a softmax holds attention probabilities.
+     */
+    private static MatMul activationProduct(OnnxGraphReader g, NodeProto n) {
+        int rank = g.layout.logicalRank(g.shape.length);
+        if (g.layout.axis() >= rank - 2) throw g.unsupported(n, "MatMul of two activations with the batch among the last two axes");
+        int probabilities = -1;
+        for (int k = 0; k < 2; k++) {
+            Integer producer = g.producerOf(n.getInput(k));
+            if (producer != null && producer >= 0 && g.layers.get(producer) instanceof Softmax) probabilities = k;
+        }
+        return new MatMul(n.getName(), probabilities);
     }
 
     /**
@@ -115,9 +167,13 @@ final class OnnxConverters {
     static Tensor constant(OnnxGraphReader g, NodeProto n, String name, boolean reciprocal) {
         Tensor c = g.tensors.toFloat(g.constants.get(name));
         long[] s = c.shape();
-        if (s.length == g.shape.length + 1) {
-            if (s[0] != 1) throw g.unsupported(n, "a constant of shape " + Arrays.toString(s) + " that varies over the batch");
-            s = Arrays.copyOfRange(s, 1, s.length);
+        int rank = g.layout.logicalRank(g.shape.length), b = g.layout.axis();
+        if (s.length > rank - b - (g.layout.kind() == BatchAxis.Kind.OWN ? 1 : 0)) { // the constant reaches the batch axis
+            long[] full = new long[rank];
+            Arrays.fill(full, 1);
+            System.arraycopy(s, 0, full, rank - s.length, s.length);
+            if (s.length > rank || full[b] != 1) throw g.unsupported(n, "a constant of shape " + Arrays.toString(s) + " that varies over the batch");
+            s = g.layout.kind() == BatchAxis.Kind.OWN ? remove(full, b) : full;
         }
         float[] v = c.data();
         if (reciprocal) {
@@ -193,4 +249,10 @@ final class OnnxConverters {
     }
 
     static long[] orDefault(long[] v, long[] dflt) { return v == null ? dflt : v; }
+
+    private static long[] remove(long[] s, int axis) {
+        long[] out = new long[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != axis) out[j++] = s[i];
+        return out;
+    }
 }

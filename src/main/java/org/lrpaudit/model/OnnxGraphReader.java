@@ -33,10 +33,14 @@ final class OnnxGraphReader {
     final Set<NodeProto> consumed = new HashSet<>(); // nodes already turned into layers as part of a pattern
     private final Map<String, Integer> producer = new HashMap<>(); // tensor -> layer index (-1: the image)
     private final Map<String, long[]> shapes = new HashMap<>();    // tensor -> per-image shape
+    private final Map<String, BatchAxis> layouts = new HashMap<>(); // tensor -> where its ONNX shape holds the batch (absent: first)
+    /** Constants expanded over the batch (ViT's class token): per-image values, used by a Concat. */
+    final Map<String, Tensor> expanded = new HashMap<>();
     private long[] inputShape;
-    /** The node being converted: its activation inputs, and the per-image shape of the first. */
+    /** The node being converted: its activation inputs, and the per-image shape and batch layout of the first. */
     List<String> activations;
     long[] shape;
+    BatchAxis layout;
     String current;
 
     OnnxGraphReader(GraphProto graph, String modelName, OnnxTensors tensors) {
@@ -68,11 +72,13 @@ final class OnnxGraphReader {
         for (NodeProto n : graph.getNodeList()) {
             if (isConstantNode(n) || consumed.contains(n)) continue;
             try {
-                if (shapeValues.evaluate(n, this::integerConstant, shapes::get)) continue;
+                if (shapeValues.evaluate(n, this::integerConstant, this::logicalShapes)) continue;
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw unsupported(n, "shape arithmetic (" + e.getMessage() + ")");
             }
-            activations = n.getInputList().stream().filter(s -> !s.isEmpty() && !constants.containsKey(s) && !shapeValues.contains(s)).toList();
+            if (OnnxShapes.expandConstant(this, n)) continue;
+            activations = n.getInputList().stream()
+                    .filter(s -> !s.isEmpty() && !constants.containsKey(s) && !shapeValues.contains(s) && !expanded.containsKey(s)).toList();
             for (String a : activations) {
                 if (!producer.containsKey(a)) {
                     throw new ModelFormatException(modelName + ": node '" + n.getName() + "' (" + n.getOpType() + ") reads '" + a
@@ -82,6 +88,7 @@ final class OnnxGraphReader {
             if (activations.isEmpty()) throw unsupported(n, "a node without an activation input");
             current = activations.get(0);
             shape = shapes.get(current);
+            layout = layoutOf(current);
             OnnxConverters.apply(this, n);
         }
         return network();
@@ -179,6 +186,13 @@ final class OnnxGraphReader {
     /** A new layer reading {@code from} and producing tensor {@code output}. */
     void addLayer(String output, List<String> from, Layer layer) {
         int[] in = from.stream().mapToInt(producer::get).toArray();
+        BatchAxis first = layoutOf(from.get(0));
+        for (String f : from) {
+            if (!layoutOf(f).equals(first)) {
+                throw new ModelFormatException(modelName + ": layer '" + layer.name() + "' combines tensors whose batch sits in different places ("
+                        + first + ", " + layoutOf(f) + "); transpose them alike before combining");
+            }
+        }
         long[] out;
         try {
             out = layer.outputShape(from.stream().map(shapes::get).toList());
@@ -189,6 +203,7 @@ final class OnnxGraphReader {
         inputs.add(in);
         producer.put(output, layers.size() - 1);
         shapes.put(output, out);
+        setLayout(output, first);
     }
 
     /** The node's output is its (first activation) input: a no-op, or a step folded into an earlier layer. */
@@ -197,6 +212,27 @@ final class OnnxGraphReader {
     void alias(String output, String of) {
         producer.put(output, producer.get(of));
         shapes.put(output, shapes.get(of));
+        setLayout(output, layoutOf(of));
+    }
+
+    BatchAxis layoutOf(String tensor) { return layouts.getOrDefault(tensor, BatchAxis.FIRST); }
+
+    void setLayout(String tensor, BatchAxis layout) {
+        if (layout.equals(BatchAxis.FIRST)) layouts.remove(tensor);
+        else layouts.put(tensor, layout);
+    }
+
+    /** The ONNX shape of an activation at batch 1 and at batch 2, or null if the name is not an activation. */
+    long[][] logicalShapes(String tensor) {
+        long[] s = shapes.get(tensor);
+        if (s == null) return null;
+        BatchAxis b = layoutOf(tensor);
+        return new long[][] {b.logical(s, 1), b.logical(s, 2)};
+    }
+
+    /** Refuses the node unless the current tensor holds the batch first, as convolutions and pooling read it. */
+    void requireBatchFirst(NodeProto n) {
+        if (!layout.equals(BatchAxis.FIRST)) throw unsupported(n, n.getOpType() + " on a tensor with its " + layout);
     }
 
     /** The index of the layer producing a tensor (−1: the image), or null. */

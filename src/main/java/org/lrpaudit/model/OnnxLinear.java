@@ -58,7 +58,9 @@ final class OnnxLinear {
 
     static Dense gemm(OnnxGraphReader g, NodeProto n) {
         if (intAttr(n, "transA", 0) != 0) throw g.unsupported(n, "Gemm with transA=1");
-        if (g.shape.length != 1) throw g.unsupported(n, "Gemm on a " + Arrays.toString(g.shape) + " input (Gemm takes [N, features])");
+        if (g.layout.logicalRank(g.shape.length) != 2 || g.layout.axis() != 0) {
+            throw g.unsupported(n, "Gemm on a " + Arrays.toString(g.shape) + " input with its " + g.layout + " (Gemm takes [N, features])");
+        }
         float alpha = floatAttr(n, "alpha", 1f), beta = floatAttr(n, "beta", 1f);
         Tensor b = g.weight(n, 1);
         if (b.rank() != 2) throw g.unsupported(n, "Gemm with a " + b.rank() + "-D weight");
@@ -76,8 +78,9 @@ final class OnnxLinear {
     /** x · W with a constant W [in, out]: a dense layer on the last axis (a vector, or the features of each position). */
     static Dense matmul(OnnxGraphReader g, NodeProto n) {
         if (g.activations.size() != 1 || !n.getInput(0).equals(g.current)) {
-            throw g.unsupported(n, "MatMul with the weights on the left, or of two activations (attention is not supported yet)");
+            throw g.unsupported(n, "MatMul with the weights on the left");
         }
+        if (g.layout.perImageAxis(g.layout.logicalRank(g.shape.length) - 1) < 0) throw g.unsupported(n, "MatMul over the axis holding the batch");
         Tensor b = g.weight(n, 1);
         if (b.rank() != 2) throw g.unsupported(n, "MatMul with a " + b.rank() + "-D weight");
         int out = (int) b.dim(1);

@@ -30,17 +30,23 @@ final class ShapeValues {
      * activation whose per-image shape is known). Returns false if it is not; throws if it is but cannot be evaluated.
      *
      * @param constant an integer constant by name, or null if the name is not one
-     * @param shapeOf  the per-image shape of an activation, or null if the name is not one
+     * @param logicalShapes the ONNX shape of an activation at batch 1 and 2, or null if the name is not one
      */
-    boolean evaluate(NodeProto n, Function<String, long[]> constant, Function<String, long[]> shapeOf) {
+    boolean evaluate(NodeProto n, Function<String, long[]> constant, Function<String, long[][]> logicalShapes) {
         String op = n.getOpType();
         if (op.equals("Shape")) {
-            long[] s = shapeOf.apply(n.getInput(0));
-            if (s == null) return false;
-            long[] b1 = withBatch(1, s), b2 = withBatch(2, s);
+            long[][] s = logicalShapes.apply(n.getInput(0));
+            Value v = values.get(n.getInput(0));
+            if (s == null && v == null) return false;
+            long[] b1 = s != null ? s[0] : new long[] {v.atBatch1.length}, b2 = s != null ? s[1] : new long[] {v.atBatch2.length};
             int rank = b1.length;
             int start = (int) clampAxis(OnnxNodes.intAttr(n, "start", 0), rank), end = (int) clampAxis(OnnxNodes.intAttr(n, "end", rank), rank);
             put(n, Arrays.copyOfRange(b1, start, end), Arrays.copyOfRange(b2, start, end));
+            return true;
+        }
+        if (op.equals("ConstantOfShape") && values.containsKey(n.getInput(0))) {
+            long fill = fillValue(n);
+            put(n, filled(values.get(n.getInput(0)).atBatch1, fill), filled(values.get(n.getInput(0)).atBatch2, fill));
             return true;
         }
         Value[] in = new Value[n.getInputCount()];
@@ -56,6 +62,13 @@ final class ShapeValues {
         if (!readsShape) return false; // constants alone: nothing of ours to evaluate
         switch (op) {
             case "Cast", "Identity", "Unsqueeze", "Squeeze" -> put(n, in[0].atBatch1, in[0].atBatch2);
+            case "Reshape" -> {
+                long[] t = in[1].atBatch1;
+                if (t.length != 1 || t[0] != -1 && t[0] != in[0].atBatch1.length) throw new IllegalArgumentException("Reshape of a shape value to " + Arrays.toString(t));
+                put(n, in[0].atBatch1, in[0].atBatch2);
+            }
+            case "Equal" -> binary(n, in, (a, b) -> a == b ? 1 : 0);
+            case "Where" -> put(n, where(in[0].atBatch1, in[1].atBatch1, in[2].atBatch1), where(in[0].atBatch2, in[1].atBatch2, in[2].atBatch2));
             case "Gather" -> {
                 if (OnnxNodes.intAttr(n, "axis", 0) != 0) throw new IllegalArgumentException("Gather on shape values along axis != 0");
                 long[] idx = in[1].atBatch1;
@@ -82,9 +95,36 @@ final class ShapeValues {
                 put(n, slice(in[0].atBatch1, starts[0], ends[0]), slice(in[0].atBatch2, starts[0], ends[0]));
             }
             default -> throw new IllegalArgumentException(op + " on shape values (supported: Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, "
-                    + "Add, Sub, Mul, Div, Slice)");
+                    + "Add, Sub, Mul, Div, Slice, Reshape, Equal, Where, ConstantOfShape)");
         }
         return true;
+    }
+
+    /** ConstantOfShape's fill value (an int64 tensor of one element; 0 when absent). */
+    private static long fillValue(NodeProto n) {
+        onnx.Onnx.AttributeProto a = OnnxNodes.attr(n, "value");
+        if (a == null) return 0;
+        onnx.Onnx.TensorProto t = a.getT();
+        if (t.getDataType() != onnx.Onnx.TensorProto.DataType.INT64_VALUE) throw new IllegalArgumentException("ConstantOfShape of a non-integer value");
+        if (t.getInt64DataCount() > 0) return t.getInt64Data(0);
+        return java.nio.ByteBuffer.wrap(t.getRawData().toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static long[] filled(long[] shape, long value) {
+        if (shape.length != 1) throw new IllegalArgumentException("ConstantOfShape of rank " + shape.length + " (only vectors)");
+        long[] out = new long[(int) shape[0]];
+        Arrays.fill(out, value);
+        return out;
+    }
+
+    private static long[] where(long[] condition, long[] x, long[] y) {
+        int n = Math.max(condition.length, Math.max(x.length, y.length));
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            boolean c = condition[condition.length == 1 ? 0 : i] != 0;
+            out[i] = c ? x[x.length == 1 ? 0 : i] : y[y.length == 1 ? 0 : i];
+        }
+        return out;
     }
 
     private void put(NodeProto n, long[] b1, long[] b2) { values.put(n.getOutput(0), new Value(b1, b2)); }

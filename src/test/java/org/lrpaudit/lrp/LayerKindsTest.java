@@ -42,7 +42,10 @@ class LayerKindsTest {
             Map.entry(new Shift("shift", ONE), List.of(new long[] {4})),
             Map.entry(new LayerNorm("norm", new Tensor(new long[] {4}, new float[4]), new Tensor(new long[] {4}, new float[4]), 1e-5f),
                     List.of(new long[] {4})),
-            Map.entry(new Pad2d("pad", new int[] {1, 1, 1, 1}), List.of(new long[] {2, 4, 4})));
+            Map.entry(new Pad2d("pad", new int[] {1, 1, 1, 1}), List.of(new long[] {2, 4, 4})),
+            Map.entry(new Softmax("softmax", 2), List.of(new long[] {2, 4, 4})),
+            Map.entry(new MatMul("matmul", 0), List.of(new long[] {2, 4, 4}, new long[] {2, 4, 3})),
+            Map.entry(new ConstantConcat("cls", 0, new Tensor(new long[] {1, 4}, new float[4]), null), List.of(new long[] {3, 4})));
 
     @Test
     void everyLayerTypeHasAnEngineFormAndADescription() {
