@@ -41,11 +41,11 @@ final class OnnxConverters {
             }
             case "Mul" -> {
                 if (arity > 1) OnnxPatterns.gate(g, n);
-                else g.addLayer(n, new Scale(n.getName(), constant(g, n, g.constantOperand(n), false)));
+                else if (!OnnxPatterns.gelu(g, n)) g.addLayer(n, new Scale(n.getName(), constant(g, n, g.constantOperand(n), false)));
             }
             case "Div" -> {
                 if (arity > 1 || !n.getInput(0).equals(g.current)) throw g.unsupported(n, "Div by an activation outside a layer norm");
-                g.addLayer(n, new Scale(n.getName(), constant(g, n, n.getInput(1), true)));
+                if (!OnnxPatterns.gelu(g, n)) g.addLayer(n, new Scale(n.getName(), constant(g, n, n.getInput(1), true)));
             }
             case "Concat" -> concat(g, n);
             case "Relu" -> g.addLayer(n, new Relu(n.getName()));

@@ -78,6 +78,37 @@ final class OnnxPatterns {
         g.addLayer(n, new LayerNorm(n.getName(), vector(gamma.data()), vector(beta.data()), floatAttr(n, "epsilon", 1e-5f)));
     }
 
+    /**
+     * Recognises GELU as torch.onnx writes it before opset 20, at its first node: Div(x, √2) (or Mul by 1/√2), Erf,
+     * Add 1, Mul by x, Mul 0.5. Emits one GELU {@link Activation}: one activation-sized array instead of five, and the
+     * same relevance (the erf branch is a gate and receives none; the rest passes it unchanged).
+     *
+     * @return false if the node does not start this pattern
+     */
+    static boolean gelu(OnnxGraphReader g, NodeProto scale) {
+        String x = g.current;
+        if (g.activations.size() != 1 || !scale.getInput(0).equals(x) || !hasConstantOperand(g, scale)) return false;
+        Tensor c = g.tensors.toFloat(g.constants.get(g.constantOperand(scale)));
+        double factor = scale.getOpType().equals("Div") ? 1 / (double) c.data()[0] : c.data()[0];
+        if (c.size() != 1 || Math.abs(factor - 1 / Math.sqrt(2)) > 1e-6) return false;
+        NodeProto erf = only(g, scale.getOutput(0), "Erf");
+        NodeProto one = erf == null ? null : only(g, erf.getOutput(0), "Add");
+        if (one == null || !hasConstantOperand(g, one) || !isScalar(g, one, 1f)) return false;
+        NodeProto product = only(g, one.getOutput(0), "Mul");
+        if (product == null || !product.getInputList().contains(x)) return false;
+        NodeProto half = only(g, product.getOutput(0), "Mul");
+        if (half == null || !hasConstantOperand(g, half) || !isScalar(g, half, 0.5f)) return false;
+        g.consumed.addAll(List.of(erf, one, product, half));
+        g.addLayer(half.getOutput(0), List.of(x), new Activation(scale.getName(), Activation.Kind.GELU, 0, 0));
+        g.notes.add("GELU written out in 5 ops from '" + scale.getName() + "' recognised as one activation");
+        return true;
+    }
+
+    private static boolean isScalar(OnnxGraphReader g, NodeProto n, float value) {
+        Tensor c = g.tensors.toFloat(g.constants.get(g.constantOperand(n)));
+        return c.size() == 1 && c.data()[0] == value;
+    }
+
     /** Mul of two activations: exactly one of them must be a gate (see {@link #isGate}). */
     static void gate(OnnxGraphReader g, NodeProto n) {
         if (g.activations.size() != 2) throw g.unsupported(n, "Mul of " + g.activations.size() + " activations");
@@ -102,7 +133,7 @@ final class OnnxPatterns {
 
     private static boolean lastAxisMean(OnnxGraphReader g, NodeProto n) {
         long[] axes = OnnxNodes.has(n, 1) ? g.integerConstant(n.getInput(1)) : intsOrNull(n, "axes");
-        int rank = g.shape.length + 1;
+        int rank = g.layout.logicalRank(g.shape.length);
         return axes != null && axes.length == 1 && (axes[0] == -1 || axes[0] == rank - 1) && intAttr(n, "keepdims", 1) == 1;
     }
 
