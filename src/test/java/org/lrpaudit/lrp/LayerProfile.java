@@ -22,9 +22,10 @@ public final class LayerProfile {
         LrpEngine engine = new LrpEngine(net, composite, InputBounds.fromNormalisation(new double[] {0.45}, new double[] {0.226}, (int) s[0]));
         INDArray x = Inputs.random(batch, s, 0.45, 0.226);
         List<long[]> shapes = net.shapes();
-        for (int rep = 0; rep < 5; rep++) {
+        int reps = Integer.getInteger("reps", 5);
+        for (int rep = 0; rep < reps; rep++) {
             double[][] t = engine.profile(x);
-            if (rep < 4) continue;
+            if (rep < reps - 1) continue;
             double fwd = 0, bwd = 0;
             for (int l = 0; l < net.size(); l++) {
                 fwd += t[l][0];
