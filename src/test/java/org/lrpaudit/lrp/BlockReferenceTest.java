@@ -159,10 +159,13 @@ class BlockReferenceTest {
         LrpEngine engine = new LrpEngine(net, Presets.resolve("epsilon-plus", net, MaxPoolMode.AVG), bounds(name));
         INDArray x = input(name);
         Explanation all = engine.explain(x, null, false);
+        JsonNode float32 = null; // how far float32 rounding alone moves this case per image (a ViT image with a near-cancelling residual sum: 1e-4)
+        for (JsonNode c : model(name).get("cases")) if (c.get("name").asText().equals("epsilon-plus")) float32 = c.get("float32_deviation_per_image");
         for (int i = 0; i < 2; i++) {
             Explanation one = engine.explain(x.get(NDArrayIndex.interval(i, i + 1)).dup(), null, false);
             double diff = one.relevance().sub(all.relevance().get(NDArrayIndex.interval(i, i + 1))).amaxNumber().doubleValue();
-            assertTrue(diff <= 1e-5 * all.relevance().get(NDArrayIndex.point(i)).amaxNumber().doubleValue(), name + " image " + i + ": " + diff);
+            double bound = Math.max(1e-5, float32 == null ? 0 : 10 * float32.get(i).asDouble());
+            assertTrue(diff <= bound * all.relevance().get(NDArrayIndex.point(i)).amaxNumber().doubleValue(), name + " image " + i + ": " + diff);
         }
         JsonNode m = model(name);
         double low = -m.get("mean").get(0).asDouble() / m.get("std").get(0).asDouble(), high = (1 - m.get("mean").get(0).asDouble()) / m.get("std").get(0).asDouble();
