@@ -88,11 +88,11 @@ class AuditJobTest extends SparkTest {
     }
 
     /**
-     * The families that need gates, batch norms of their own, shape arithmetic and layer norms (the block fixtures) run
+     * The families that need gates, batch norms of their own, shape arithmetic, layer norms and attention (the block fixtures) run
      * through the same job and audit: every image explained, no NaN, SpRAy and the report written.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"densenet", "mbconv", "shufflenet", "convnext"})
+    @ValueSource(strings = {"densenet", "mbconv", "shufflenet", "convnext", "vit"})
     void newModelFamiliesRunUnchanged(String model) throws IOException {
         Path out = tmp.resolve("family-" + model);
         AuditJob.Result r = run("--output", out.toString(), "--model", "src/test/resources/fixtures/blocks/models/" + model + ".onnx");
