@@ -10,6 +10,7 @@ import java.util.List;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.Preprocessing;
 import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.lrp.AttentionRule;
 import org.lrpaudit.lrp.MaxPoolMode;
 import org.lrpaudit.lrp.Presets;
 import org.lrpaudit.model.Network;
@@ -28,6 +29,7 @@ public record ExplainSetup(String modelPath, Network network, Composite composit
         MaxPoolMode pool = MaxPoolMode.parse(s.get(Key.MAXPOOL, "avg"));
         Composite composite = s.has(Key.RULES) ? Composite.parse(s.get(Key.RULES), net, pool)
                 : Presets.resolve(s.get(Key.PRESET, "tutorial"), net, pool);
+        if (s.has(Key.ATTENTION)) composite = composite.withAttention(AttentionRule.parse(s.get(Key.ATTENTION)));
         Preprocessing pre = preprocessing(s, net);
         List<String> classes = classNames(s.get(Key.CLASSES), net.classCount());
         Target target = Target.parse(s.get(Key.TARGET, "predicted"));

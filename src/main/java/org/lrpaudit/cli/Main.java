@@ -53,7 +53,7 @@ public final class Main {
     static String help() {
         return """
                 usage: lrp-audit [run] --model M.onnx --input PATH --output DIR [options]   (the Spark job)
-                       lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta]
+                       lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta] [--attention cp|attn]
                        lrp-audit explain  --model M.onnx --image FILE [--heatmap OUT.png] [options]
                 """ + Settings.usage();
     }

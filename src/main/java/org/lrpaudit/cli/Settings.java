@@ -26,6 +26,8 @@ public final class Settings {
         RULES("rules", "SPEC", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero"),
         PRESET("preset", "NAME", "tutorial (default), epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1"),
         MAXPOOL("maxpool", "avg|wta", "relevance through max pooling: as average pooling (default) or winner-take-all"),
+        ATTENTION("attention", "cp|attn", "relevance through attention (transformers): cp = CP-LRP, probabilities held constant "
+                + "(default); attn = AttnLRP, also through the softmax into queries and keys"),
         TARGET("target", "predicted|label|INDEX", "the class to explain (default predicted)"),
         BATCH_SIZE("batch-size", "N", "images per engine call (default 32)"),
         OVERWRITE("overwrite", null, "replace an existing output"),

@@ -10,37 +10,51 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The layers transformers add: softmax inside the network, the product of two activations, constant tokens. Attention
- * follows CP-LRP: the attention probabilities are constants, so relevance flows through the values alone and none
- * reaches the softmax, the queries or the keys.
+ * follows the layer's {@link AttentionRule}: CP-LRP (the default) holds the attention probabilities constant, so
+ * relevance flows through the values alone; AttnLRP also passes it through the softmax into queries and keys.
  */
 final class AttentionLayers {
     private AttentionLayers() {}
 
-    /** Softmax over one per-image axis. Its output is a constant weight under CP-LRP: no relevance to its input. */
+    /**
+     * Softmax over one per-image axis. CP-LRP: its output is a constant weight, no relevance to its input. AttnLRP:
+     * R_in = x ⊙ (R − s ⊙ ΣR) over the axis (gradient × input with the output sensitivity R / s).
+     */
     static final class SoftmaxLayer extends PreparedLayer {
         private final int axis; // of the batched array
+        private final AttentionRule rule;
 
-        SoftmaxLayer(int perImageAxis) { this.axis = perImageAxis + 1; }
+        SoftmaxLayer(int perImageAxis, AttentionRule rule) {
+            this.axis = perImageAxis + 1;
+            this.rule = rule == null ? AttentionRule.CP : rule;
+        }
 
         @Override INDArray forward(INDArray a) {
             return Nd4j.exec(DynamicCustomOp.builder("softmax").addInputs(a).addIntegerArguments(axis).build())[0];
         }
 
-        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return null; }
+        @Override INDArray relevance(INDArray a, INDArray z, INDArray r) {
+            if (rule == AttentionRule.CP) return null;
+            INDArray total = r.sum(true, axis);
+            INDArray out = z.mul(total);                 // s ⊙ ΣR, broadcast along the axis
+            out.rsubi(r).muli(a);
+            Release.free(total);
+            return out;
+        }
 
-        @Override boolean needsOutput() { return false; }
+        @Override boolean needsOutput() { return rule != AttentionRule.CP; }
     }
 
     /**
-     * O = A·B over the last two axes. With A (or B) holding attention probabilities, O is a weighted average of the
-     * other operand's rows: the z-rule of an average, R_B = B ⊙ (Aᵀ·(R/O)), and nothing to the probabilities. A product
-     * of two other activations (QKᵀ) only feeds a softmax, so under CP-LRP it never receives relevance; were it to,
-     * each operand would take half (the bilinear z-rule), which conserves the total.
+     * O = A·B over the last two axes. CP-LRP, with A (or B) holding attention probabilities: O is a weighted average of
+     * the other operand's rows, passed by the z-rule of an average, R_B = B ⊙ (Aᵀ·(R/O)), nothing to the probabilities.
+     * Otherwise (QKᵀ, which under CP-LRP never receives relevance, and every product under AttnLRP) each operand takes
+     * half of the z-rule's relevance: R_A = ½ A ⊙ ((R/O)·Bᵀ), R_B = ½ B ⊙ (Aᵀ·(R/O)), which conserves the total.
      */
     static final class MatMulLayer extends PreparedLayer {
-        private final int probabilities;
+        private final int probabilities; // the operand held constant, or −1 for none (AttnLRP: always none)
 
-        MatMulLayer(int probabilities) { this.probabilities = probabilities; }
+        MatMulLayer(int probabilities, AttentionRule rule) { this.probabilities = rule == AttentionRule.ATTN ? -1 : probabilities; }
 
         @Override INDArray forward(INDArray a) { throw new IllegalStateException("a matrix product takes two inputs"); }
 

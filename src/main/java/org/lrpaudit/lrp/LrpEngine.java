@@ -71,7 +71,7 @@ public final class LrpEngine {
             RulePropagator.BoxBounds box = rule instanceof Rule.ZBox z ? boxBounds(i, z, in, bounds) : null;
             List<long[]> inShapes = new ArrayList<>();
             for (int j : network.inputsOf(i)) inShapes.add(shapes.get(j + 1));
-            PreparedLayer layer = PreparedLayer.of(network.layer(i), inShapes, rule, composite.poolMode(i), box);
+            PreparedLayer layer = PreparedLayer.of(network.layer(i), inShapes, rule, composite.poolMode(i), composite.attention(i), box);
             prepared.add(canOverwriteInput(i, prepared) ? PreparedLayer.inPlaceRelu() : layer);
         }
         this.layers = List.copyOf(prepared);

@@ -59,7 +59,8 @@ abstract class PreparedLayer {
     static PreparedLayer inPlaceRelu() { return new PointwiseLayers.ReluLayer(false); }
 
     /** The engine's form of a layer (LayerKindsTest checks that every permitted layer type is named here). */
-    static PreparedLayer of(Layer layer, List<long[]> inputShapes, Rule rule, MaxPoolMode poolMode, RulePropagator.BoxBounds bounds) {
+    static PreparedLayer of(Layer layer, List<long[]> inputShapes, Rule rule, MaxPoolMode poolMode, AttentionRule attention,
+                              RulePropagator.BoxBounds bounds) {
         long[] in = inputShapes.get(0);
         if (layer instanceof Conv2d c) {
             return new Linear(rule instanceof Rule.ZBox ? LinearOp.dense(c, in) : LinearOp.of(c, in), c.weight(), c.bias(), rule, bounds);
@@ -82,8 +83,8 @@ abstract class PreparedLayer {
         if (layer instanceof Slice s) return new ShapeLayers.SliceLayer(s.begin(), s.end());
         if (layer instanceof Concat c) return new ShapeLayers.ConcatLayer(c.axis(), inputShapes.stream().mapToLong(sh -> sh[c.axis()]).toArray());
         if (layer instanceof Pad2d p) return new ShapeLayers.PadLayer(p.pads());
-        if (layer instanceof Softmax s) return new AttentionLayers.SoftmaxLayer(s.axis());
-        if (layer instanceof MatMul m) return new AttentionLayers.MatMulLayer(m.probabilities());
+        if (layer instanceof Softmax s) return new AttentionLayers.SoftmaxLayer(s.axis(), attention);
+        if (layer instanceof MatMul m) return new AttentionLayers.MatMulLayer(m.probabilities(), attention);
         if (layer instanceof ConstantConcat c) return new AttentionLayers.ConstantConcatLayer(c.axis(), c.before(), c.after(), in);
         throw new IllegalArgumentException("no engine support for layer " + layer.name() + " (" + layer.type() + ")");
     }

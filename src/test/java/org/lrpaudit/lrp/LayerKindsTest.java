@@ -57,7 +57,7 @@ class LayerKindsTest {
         SAMPLES.forEach((layer, inputs) -> {
             layer.outputShape(inputs); // the shapes fit
             Rule rule = layer.isParametric() ? new Rule.Zero() : null;
-            assertNotNull(PreparedLayer.of(layer, inputs, rule, MaxPoolMode.AVG, null), layer.type());
+            assertNotNull(PreparedLayer.of(layer, inputs, rule, MaxPoolMode.AVG, AttentionRule.CP, null), layer.type());
             if (!layer.isParametric() && !(layer instanceof MaxPool2d)) assertNotEquals("-", none.describe(0, layer), layer.type());
         });
     }
