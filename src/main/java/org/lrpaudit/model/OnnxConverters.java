@@ -18,14 +18,15 @@ final class OnnxConverters {
     static void apply(OnnxGraphReader g, NodeProto n) {
         String op = n.getOpType();
         int arity = g.activations.size();
-        boolean multi = op.equals("Add") || op.equals("Concat") || op.equals("Mul") || op.equals("Sub") || op.equals("Div") || op.equals("MatMul");
+        boolean multi = op.equals("Add") || op.equals("Concat") || op.equals("Mul") || op.equals("Sub") || op.equals("Div") || op.equals("MatMul")
+                || op.equals("Einsum");
         if (BATCH_FIRST_OPS.contains(op)) g.requireBatchFirst(n);
         if (arity != 1 && !multi) throw g.unsupported(n, op + " of " + arity + " activations " + g.activations);
         switch (op) {
             case "Conv" -> g.addLayer(n, OnnxLinear.conv(g, n));
             case "Gemm" -> g.addLayer(n, OnnxLinear.gemm(g, n));
             case "MatMul" -> {
-                if (arity == 2) g.addLayer(n, activationProduct(g, n));
+                if (arity == 2) g.addLayer(n, activationProduct(g, n, g.activations));
                 else g.addLayer(n, OnnxLinear.matmul(g, n));
             }
             case "BatchNormalization" -> OnnxLinear.batchNorm(g, n);
@@ -80,6 +81,7 @@ final class OnnxConverters {
             case "Pad" -> g.addLayer(n, pad(g, n));
             case "Flatten" -> OnnxShapes.flatten(g, n);
             case "Gather" -> OnnxShapes.gather(g, n);
+            case "Einsum" -> einsum(g, n);
             case "Reshape" -> OnnxShapes.reshape(g, n);
             case "Squeeze", "Unsqueeze" -> OnnxShapes.squeeze(g, n);
             case "Transpose" -> OnnxShapes.transpose(g, n);
@@ -146,15 +148,48 @@ final class OnnxConverters {
     }
 
     /**
+     * Einsum of two activations that is a batched matrix product ("bhid,bhjd->bhij" = QKᵀ as MaxViT writes it, or
+     * "bhij,bhjd->bhid" = attention · V): a MatMul, after a Transpose of the last two axes of an operand that needs it.
+     */
+    private static void einsum(OnnxGraphReader g, NodeProto n) {
+        String equation = stringAttr(n, "equation", "").replace(" ", "");
+        String[] sides = equation.split("->");
+        String[] operands = sides.length == 2 ? sides[0].split(",") : new String[0];
+        if (g.activations.size() != 2 || operands.length != 2 || !n.getInput(0).equals(g.activations.get(0))) {
+            throw g.unsupported(n, "Einsum '" + equation + "' (only a batched matrix product of two activations)");
+        }
+        String a = operands[0], b = operands[1], out = sides[1];
+        int r = out.length();
+        String prefix = out.substring(0, Math.max(0, r - 2));
+        boolean batched = r >= 3 && a.length() == r && b.length() == r && a.startsWith(prefix) && b.startsWith(prefix);
+        char i = batched ? out.charAt(r - 2) : 0, k = batched ? out.charAt(r - 1) : 0, j = batched ? a.charAt(r - 1) : 0;
+        boolean product = batched && a.charAt(r - 2) == i && j != i && j != k && prefix.indexOf(j) < 0;
+        boolean transposeB = product && b.equals(prefix + k + j), plain = product && b.equals(prefix + j + k);
+        if (!transposeB && !plain) throw g.unsupported(n, "Einsum '" + equation + "' (only a batched matrix product of two activations)");
+        List<String> inputs = g.activations;
+        if (transposeB) {
+            String transposed = n.getOutput(0) + "#transposed";
+            long[] shapeB = g.shapeOf(inputs.get(1));
+            int[] perm = new int[shapeB.length];
+            for (int d = 0; d < perm.length; d++) perm[d] = d;
+            perm[perm.length - 2] = perm.length - 1;
+            perm[perm.length - 1] = perm.length - 2;
+            g.addLayer(transposed, List.of(inputs.get(1)), new Transpose(n.getName() + "#transpose", perm));
+            inputs = List.of(inputs.get(0), transposed);
+        }
+        g.addLayer(n.getOutput(0), inputs, activationProduct(g, n, inputs));
+    }
+
+    /**
      * MatMul of two activations (QKᵀ, attention · V), batched over the leading axes; an operand that comes straight from
      * a softmax holds attention probabilities.
      */
-    private static MatMul activationProduct(OnnxGraphReader g, NodeProto n) {
+    private static MatMul activationProduct(OnnxGraphReader g, NodeProto n, List<String> inputs) {
         int rank = g.layout.logicalRank(g.shape.length);
-        if (g.layout.axis() >= rank - 2) throw g.unsupported(n, "MatMul of two activations with the batch among the last two axes");
+        if (g.layout.axis() >= rank - 2) throw g.unsupported(n, n.getOpType() + " of two activations with the batch among the last two axes");
         int probabilities = -1;
         for (int k = 0; k < 2; k++) {
-            Integer producer = g.producerOf(n.getInput(k));
+            Integer producer = g.producerOf(inputs.get(k));
             if (producer != null && producer >= 0 && g.layers.get(producer) instanceof Softmax) probabilities = k;
         }
         return new MatMul(n.getName(), probabilities);

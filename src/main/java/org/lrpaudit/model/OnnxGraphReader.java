@@ -215,6 +215,9 @@ final class OnnxGraphReader {
         setLayout(output, layoutOf(of));
     }
 
+    /** The per-image shape of an activation. */
+    long[] shapeOf(String tensor) { return shapes.get(tensor); }
+
     BatchAxis layoutOf(String tensor) { return layouts.getOrDefault(tensor, BatchAxis.FIRST); }
 
     void setLayout(String tensor, BatchAxis layout) {

@@ -54,7 +54,8 @@ class BlockReferenceTest {
 
     static Composite composite(Network net, JsonNode c) {
         MaxPoolMode mode = MaxPoolMode.parse(c.get("maxpool").asText());
-        return c.has("preset") ? Presets.resolve(c.get("preset").asText(), net, mode) : Composite.parse(c.get("spec").asText(), net, mode);
+        Composite composite = c.has("preset") ? Presets.resolve(c.get("preset").asText(), net, mode) : Composite.parse(c.get("spec").asText(), net, mode);
+        return c.has("attention") ? composite.withAttention(AttentionRule.parse(c.get("attention").asText())) : composite; // absent: cp
     }
 
     /**
