@@ -80,7 +80,7 @@ abstract class PreparedLayer {
         if (layer instanceof Flatten f) return new ShapeLayers.ReshapeLayer(in, f.outputShape(in));
         if (layer instanceof Reshape r) return new ShapeLayers.ReshapeLayer(in, r.shape());
         if (layer instanceof Transpose t) return new ShapeLayers.TransposeLayer(t.perm());
-        if (layer instanceof Slice s) return new ShapeLayers.SliceLayer(s.begin(), s.end());
+        if (layer instanceof Slice s) return new ShapeLayers.SliceLayer(s.begin(), s.end(), s.step());
         if (layer instanceof Concat c) return new ShapeLayers.ConcatLayer(c.axis(), inputShapes.stream().mapToLong(sh -> sh[c.axis()]).toArray());
         if (layer instanceof Pad2d p) return new ShapeLayers.PadLayer(p.pads());
         if (layer instanceof Softmax s) return new AttentionLayers.SoftmaxLayer(s.axis(), attention);

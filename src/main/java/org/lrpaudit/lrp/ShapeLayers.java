@@ -47,17 +47,18 @@ final class ShapeLayers {
 
     /** A box [begin, end) of the input; relevance is put back in place, zero elsewhere. */
     static final class SliceLayer extends PreparedLayer {
-        private final long[] begin, end;
+        private final long[] begin, end, step;
 
-        SliceLayer(long[] begin, long[] end) {
+        SliceLayer(long[] begin, long[] end, long[] step) {
             this.begin = begin.clone();
             this.end = end.clone();
+            this.step = step.clone();
         }
 
         private INDArrayIndex[] box() {
             INDArrayIndex[] index = new INDArrayIndex[begin.length + 1];
             index[0] = NDArrayIndex.all();
-            for (int i = 0; i < begin.length; i++) index[i + 1] = NDArrayIndex.interval(begin[i], end[i]);
+            for (int i = 0; i < begin.length; i++) index[i + 1] = NDArrayIndex.interval(begin[i], step[i], end[i]);
             return index;
         }
 

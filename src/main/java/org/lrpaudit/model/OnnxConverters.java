@@ -78,7 +78,7 @@ final class OnnxConverters {
             case "ReduceMean" -> {
                 if (!OnnxPatterns.layerNorm(g, n)) globalMean(g, n);
             }
-            case "Pad" -> g.addLayer(n, pad(g, n));
+            case "Pad" -> pad(g, n);
             case "Flatten" -> OnnxShapes.flatten(g, n);
             case "Gather" -> OnnxShapes.gather(g, n);
             case "Einsum" -> einsum(g, n);
@@ -110,7 +110,7 @@ final class OnnxConverters {
 
     /** Ops that read a feature map [N, C, H, W]: the batch must be the first axis. */
     private static final java.util.Set<String> BATCH_FIRST_OPS = java.util.Set.of("Conv", "BatchNormalization", "MaxPool", "AveragePool",
-            "GlobalAveragePool", "Pad");
+            "GlobalAveragePool");
 
     /** A per-image axis from an ONNX axis of the current (batched) tensor; the axis holding the batch is refused. */
     static int perImageAxis(OnnxGraphReader g, NodeProto n, long axis, int perImageRank) {
@@ -263,16 +263,26 @@ final class OnnxConverters {
         return new PoolWindow(kernel, stride, pads);
     }
 
-    /** Constant zero padding of the spatial dimensions (ONNX Pad, pads as attribute or input). */
-    private static Pad2d pad(OnnxGraphReader g, NodeProto n) {
+    /**
+     * Constant zero padding (ONNX Pad, pads as attribute or input): of H and W of an [N, C, H, W] map, a layer; of
+     * nothing at all (Swin pads its windows only when the size is not a multiple of 7), dropped.
+     */
+    private static void pad(OnnxGraphReader g, NodeProto n) {
         String mode = stringAttr(n, "mode", "constant");
         if (!mode.equals("constant")) throw g.unsupported(n, "Pad mode '" + mode + "' (only constant zero padding)");
         long[] p = has(n, 1) ? g.integers(n, 1) : intsOrNull(n, "pads");
         if (has(n, 2) && g.scalar(n, 2) != 0f) throw g.unsupported(n, "padding with a non-zero value");
-        if (p == null || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
+        if (has(n, 3)) throw g.unsupported(n, "Pad with an axes input");
+        if (p != null && Arrays.stream(p).allMatch(v -> v == 0)) {
+            g.notes.add("Pad '" + n.getName() + "' dropped (it pads nothing)");
+            g.alias(n);
+            return;
+        }
+        g.requireBatchFirst(n);
+        if (p == null || p.length != 8 || g.shape.length != 3 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
             throw g.unsupported(n, "pads " + Arrays.toString(p) + " (only the height and width of an [N, C, H, W] tensor)");
         }
-        return new Pad2d(n.getName(), new int[] {(int) p[2], (int) p[3], (int) p[6], (int) p[7]});
+        g.addLayer(n, new Pad2d(n.getName(), new int[] {(int) p[2], (int) p[3], (int) p[6], (int) p[7]}));
     }
 
     private static Clip clip(OnnxGraphReader g, NodeProto n) {

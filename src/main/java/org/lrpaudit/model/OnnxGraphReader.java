@@ -72,7 +72,11 @@ final class OnnxGraphReader {
         for (NodeProto n : graph.getNodeList()) {
             if (isConstantNode(n) || consumed.contains(n)) continue;
             try {
-                if (shapeValues.evaluate(n, this::integerConstant, this::logicalShapes)) continue;
+                if (shapeValues.evaluate(n, this::staticConstant, this::logicalShapes)) {
+                    ShapeValues.Value v = shapeValues.get(n.getOutput(0)); // known before any pixel: a constant from here on
+                    if (!v.dependsOnBatch()) constants.put(n.getOutput(0), OnnxTensors.toProto(n.getOutput(0), v.at1()));
+                    continue;
+                }
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw unsupported(n, "shape arithmetic (" + e.getMessage() + ")");
             }
@@ -272,6 +276,14 @@ final class OnnxGraphReader {
         long[] c = integerConstant(name);
         if (c == null) throw unsupported(n, "input '" + name + "' computed from pixel values (it must be a constant)");
         return c;
+    }
+
+    /** A small numeric constant for import-time arithmetic, or null (not a constant, or too large to be shape arithmetic). */
+    StaticTensor staticConstant(String name) {
+        TensorProto t = constants.get(name);
+        if (t == null) return null;
+        long n = t.getDimsList().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
+        return n > 1 << 20 ? null : tensors.toStatic(t);
     }
 
     /** An integer constant by name, or null if the name is not an integer constant. */

@@ -201,7 +201,7 @@ final class OnnxShapes {
         if (axis < g.layout.axis()) g.setLayout(n.getOutput(0), new BatchAxis(g.layout.axis() - 1, g.layout.kind())); // an axis before the batch went
     }
 
-    /** Slice with constant (or batch-independent computed) bounds and step 1. */
+    /** Slice with constant (or batch-independent computed) bounds and positive steps. */
     static void slice(OnnxGraphReader g, NodeProto n) {
         long[] starts, ends, axes, steps;
         if (has(n, 1)) {
@@ -215,15 +215,18 @@ final class OnnxShapes {
             axes = intsOrNull(n, "axes");
             steps = null;
         }
-        long[] begin = new long[g.shape.length], end = g.shape.clone();
+        long[] begin = new long[g.shape.length], end = g.shape.clone(), step = new long[g.shape.length];
+        Arrays.fill(step, 1);
         for (int i = 0; i < starts.length; i++) {
-            if (steps != null && steps[i] != 1) throw g.unsupported(n, "Slice with step " + steps[i]);
+            long st = steps == null ? 1 : steps[i];
+            if (st < 1) throw g.unsupported(n, "Slice with step " + st + " (only positive steps)");
             int axis = OnnxConverters.perImageAxis(g, n, axes == null ? i : axes[i], g.shape.length);
             long dim = g.shape[axis];
             begin[axis] = clamp(starts[i], dim);
             end[axis] = clamp(ends[i], dim);
+            step[axis] = st;
         }
-        g.addLayer(n, new Slice(n.getName(), begin, end));
+        g.addLayer(n, new Slice(n.getName(), begin, end, step));
     }
 
     /** Split into consecutive parts along one axis: one {@link Slice} layer per output. */

@@ -17,7 +17,7 @@ import onnx.Onnx.TensorProto;
  */
 final class OnnxTensors {
     // TensorProto.DataType values
-    private static final int FLOAT = 1, INT32 = 6, INT64 = 7, FLOAT16 = 10, DOUBLE = 11;
+    private static final int FLOAT = 1, INT32 = 6, INT64 = 7, BOOL = 9, FLOAT16 = 10, DOUBLE = 11;
 
     private final Path modelDir;
 
@@ -67,6 +67,56 @@ final class OnnxTensors {
                     + t.getDataType());
         }
         return out;
+    }
+
+    /** A numeric constant as a {@link StaticTensor} for import-time arithmetic, or null if it holds no numbers. */
+    StaticTensor toStatic(TensorProto t) {
+        long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        return switch (t.getDataType()) {
+            case FLOAT, DOUBLE, FLOAT16 -> {
+                float[] f = toFloat(t).data();
+                double[] d = new double[f.length];
+                for (int i = 0; i < f.length; i++) d[i] = f[i];
+                yield new StaticTensor(shape, d, false);
+            }
+            case INT64, INT32 -> new StaticTensor(shape, java.util.Arrays.stream(toLongs(t)).asDoubleStream().toArray(), true);
+            case BOOL -> {
+                int n = checkedCount(t, shape);
+                double[] d = new double[n];
+                if (hasBytes(t)) { ByteBuffer b = bytes(t, n, 1); for (int i = 0; i < n; i++) d[i] = b.get(i) != 0 ? 1 : 0; }
+                else { requireCount(t, n, t.getInt32DataCount()); for (int i = 0; i < n; i++) d[i] = t.getInt32Data(i) != 0 ? 1 : 0; }
+                yield new StaticTensor(shape, d, true);
+            }
+            default -> null;
+        };
+    }
+
+    /** A value computed at import, stored as a constant of the graph: int64 or float32. */
+    static TensorProto toProto(String name, StaticTensor v) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name);
+        for (long d : v.shape()) b.addDims(d);
+        if (v.integer()) {
+            b.setDataType(INT64);
+            for (double x : v.data()) b.addInt64Data((long) x);
+        } else {
+            b.setDataType(FLOAT);
+            for (double x : v.data()) b.addFloatData((float) x);
+        }
+        return b.build();
+    }
+
+    /** The first element of a small inline tensor (ConstantOfShape's fill value). */
+    static double firstValue(TensorProto t) {
+        boolean raw = !t.getRawData().isEmpty();
+        ByteBuffer b = raw ? t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN) : null;
+        return switch (t.getDataType()) {
+            case FLOAT -> raw ? b.getFloat(0) : t.getFloatData(0);
+            case DOUBLE -> raw ? b.getDouble(0) : t.getDoubleData(0);
+            case INT64 -> raw ? b.getLong(0) : t.getInt64Data(0);
+            case INT32 -> raw ? b.getInt(0) : t.getInt32Data(0);
+            case BOOL -> raw ? b.get(0) : t.getInt32Data(0);
+            default -> throw new ModelFormatException("ConstantOfShape with a value of data type " + t.getDataType());
+        };
     }
 
     private static int checkedCount(TensorProto t, long[] shape) {
