@@ -11,8 +11,12 @@ Needs Debian's python3-torch, python3-onnx and python3-torchvision. No weights a
 torch.manual_seed(0) and torchvision's own initialisation (googlenet and inception_v3 with
 aux_logits=False, init_weights=True).
 
-Default models: the 17 CNN classifiers (MODELS). --transformers adds vit_b_16, swin_t and maxvit_t
-(export only: the surrogate reference does not cover attention yet).
+Default models: the 17 CNN classifiers (MODELS). --transformers adds vit_b_16, vit_b_16_rh, swin_t and
+maxvit_t (TRANSFORMERS). torchvision initialises vit_b_16's classifier head to zero (weight and bias), so
+its logits are 0 for every input and every gradient, and so every relevance, is 0: an LRP check on it
+passes whatever the engine does. vit_b_16_rh ("random head") is the same network (same seed, same state
+otherwise) with heads.head.weight drawn N(0, 1/768) from its own generator (HEAD_SEED), bias 0: logits of
+order 1, a check that can fail.
 
 Batch norm is calibrated before the export. With random initialisation every BatchNorm has running
 mean 0 and variance 1, so in eval mode it is the identity (up to 1/sqrt(1+eps)) and nothing keeps the
@@ -51,7 +55,9 @@ except ImportError:
 MODELS = ["alexnet", "vgg16", "resnet50", "resnext50_32x4d", "wide_resnet50_2", "mobilenet_v2", "inception_v3",
           "densenet121", "efficientnet_b0", "efficientnet_v2_s", "regnet_y_400mf", "mobilenet_v3_small", "mnasnet0_5",
           "googlenet", "squeezenet1_1", "shufflenet_v2_x1_0", "convnext_tiny"]
-TRANSFORMERS = ["vit_b_16", "swin_t", "maxvit_t"]
+TRANSFORMERS = ["vit_b_16", "vit_b_16_rh", "swin_t", "maxvit_t"]
+RANDOM_HEAD = {"vit_b_16_rh": "vit_b_16"}      # variant -> torchvision model whose zero head is redrawn
+HEAD_SEED = 7
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CALIB_BATCHES, CALIB_BATCH, CALIB_SEED = 4, 8, 1234
 DEFAULT_OUT = "/tmp/lrp-zoo"
@@ -97,7 +103,12 @@ def build(name):
     """The model as exported: seed 0, torchvision's initialisation, calibrated BN, eval mode, float32."""
     torch.manual_seed(0)
     kw = {"aux_logits": False, "init_weights": True} if name in ("googlenet", "inception_v3") else {}
-    model = getattr(torchvision.models, name)(weights=None, **kw).eval()
+    model = getattr(torchvision.models, RANDOM_HEAD.get(name, name))(weights=None, **kw).eval()
+    if name in RANDOM_HEAD:                     # see the docstring: torchvision's head is all zeros
+        head = model.heads.head
+        with torch.no_grad():
+            head.weight.copy_(torch.randn(head.weight.shape, generator=torch.Generator().manual_seed(HEAD_SEED))
+                              / head.in_features ** 0.5)
     calibrate_bn(model, input_size(name))
     return model
 
@@ -150,7 +161,7 @@ def main():
     p.add_argument("--out", default=DEFAULT_OUT, help=f"root folder (default {DEFAULT_OUT})")
     p.add_argument("--force", action="store_true", help="re-export models whose model.onnx exists")
     p.add_argument("--opset", type=int, default=13, choices=[13, 17])
-    p.add_argument("--transformers", action="store_true", help="also vit_b_16, swin_t, maxvit_t")
+    p.add_argument("--transformers", action="store_true", help="also " + ", ".join(TRANSFORMERS))
     args = p.parse_args()
     names = MODELS + (TRANSFORMERS if args.transformers else [])
     if args.models:
