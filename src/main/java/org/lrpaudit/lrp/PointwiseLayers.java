@@ -143,8 +143,11 @@ final class PointwiseLayers {
      * stabiliser ({@link #ADD_STABILISER}, as Zennit's canonised residual blocks), so Σ R_i = R up to ε.
      */
     static final class Sum extends PreparedLayer {
-        /** ε of the residual split: only keeps the division finite. */
-        static final double ADD_STABILISER = 1e-6;
+        /**
+         * ε of the residual split: only keeps the division finite. -Dlrp.addStabiliser=1e-12 shows, in the zoo check, how
+         * much of the distance to the stabiliser-free reference it makes (deep transformers sum near-cancelling terms).
+         */
+        static final double ADD_STABILISER = Double.parseDouble(System.getProperty("lrp.addStabiliser", "1e-6"));
 
         @Override INDArray forward(INDArray a) { throw new IllegalStateException("add takes several inputs"); }
 
