@@ -19,8 +19,8 @@ public final class OnnxImporter {
             + "Add/Sub (bias, constant shift, or residual sum of equal shapes), Mul (by a constant, or of a signal and a gate), "
             + "Div (by a constant), Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Gelu, LeakyRelu, MaxPool, "
             + "AveragePool, GlobalAveragePool, ReduceMean (over H and W), Pad (constant zero), Concat, Slice, Split, "
-            + "Flatten, Reshape, Squeeze, Unsqueeze, Transpose (the batch axis may move or fold into another while images stay whole), shape arithmetic (Shape, Gather, Cast, Where, …), Dropout, Identity, "
-            + "Softmax/LogSoftmax (final node), Softmax inside (attention), MatMul of two activations (attention), Gather of one "
+            + "Flatten, Reshape, Squeeze, Unsqueeze, Transpose (the batch axis may move or fold into another while images stay whole), anything computed from shapes and constants alone (Shape, Gather, Cast, Mod, Range, Where, ScatterND, …), Dropout, Identity, "
+            + "Softmax/LogSoftmax (final node), Softmax inside (attention), MatMul or Einsum of two activations (attention), Gather of one "
             + "index (a class-token read-out), Expand of a constant over the batch + Concat (a class token), Constant";
     private static final long MAX_INLINE_BYTES = Integer.MAX_VALUE - 64;
 
