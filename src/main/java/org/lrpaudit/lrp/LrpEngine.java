@@ -39,7 +39,7 @@ public final class LrpEngine {
      * -Dlrp.workspaces=false turns it off.
      */
     static final boolean WORKSPACES = Boolean.parseBoolean(System.getProperty("lrp.workspaces", "true"));
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+    static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
             .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.05)
             .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT).policySpill(SpillPolicy.REALLOCATE).build();
 

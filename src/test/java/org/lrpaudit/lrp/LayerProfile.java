@@ -24,7 +24,10 @@ public final class LayerProfile {
         List<long[]> shapes = net.shapes();
         int reps = Integer.getInteger("reps", 5);
         for (int rep = 0; rep < reps; rep++) {
-            double[][] t = engine.profile(x);
+            double[][] t;
+            try (var ws = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAndActivateWorkspace(LrpEngine.WORKSPACE, "lrp-profile")) {
+                t = engine.profile(x); // in a workspace, as explain runs: allocations cost what they cost there
+            }
             if (rep < reps - 1) continue;
             double fwd = 0, bwd = 0;
             for (int l = 0; l < net.size(); l++) {
