@@ -218,6 +218,21 @@ def op_types(path):
 # References
 # --------------------------------------------------------------------------------------------
 
+def report_files(root, t0, max_bytes=None, width=45):
+    """Prints every file under root with its size, the total and the run time since t0. max_bytes: a per-file limit
+    (a function of the path relative to root), asserted."""
+    print("\n=== files ===")
+    total = 0
+    for dirpath, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            p = os.path.join(dirpath, f)
+            rel, size = os.path.relpath(p, root), os.path.getsize(p)
+            total += size
+            assert max_bytes is None or size <= max_bytes(rel), p
+            print(f"  {rel:{width}s} {size:9d}")
+    print(f"  total {total / 1e6:.2f} MB; run time {time.time() - t0:.0f} s")
+
+
 def save_npy(rel_path, arr, root=None):
     """Writes arr as little-endian float32 under root (default: this script's fixture folder); returns rel_path."""
     path = os.path.join(OUT if root is None else root, rel_path)
@@ -539,14 +554,7 @@ def main():
 
     self_checks(manifest["models"], data, bad)
 
-    print("\n=== files ===")
-    total = 0
-    for dirpath, _, files in sorted(os.walk(OUT)):
-        for f in sorted(files):
-            p = os.path.join(dirpath, f)
-            total += os.path.getsize(p)
-            print(f"  {os.path.relpath(p, OUT):45s} {os.path.getsize(p):9d}")
-    print(f"  total {total / 1e6:.2f} MB; run time {time.time() - t0:.0f} s")
+    report_files(OUT, t0)
 
 
 if __name__ == "__main__":

@@ -945,14 +945,7 @@ def main():
     bad = {k: worst[k] for k, v in limits.items() if not worst[k] <= v}
     assert not bad, f"self-checks failed: {bad}"
 
-    print("\n=== files ===")
-    total = 0
-    for dirpath, _, files in sorted(os.walk(OUT)):
-        for f in sorted(files):
-            p = os.path.join(dirpath, f)
-            total += os.path.getsize(p)
-            print(f"  {os.path.relpath(p, OUT):40s} {os.path.getsize(p):9d}")
-    print(f"  total {total / 1e6:.2f} MB; run time {time.time() - t0:.0f} s")
+    mf.report_files(OUT, t0, width=40)
 
 
 if __name__ == "__main__":
