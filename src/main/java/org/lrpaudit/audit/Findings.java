@@ -142,7 +142,7 @@ public final class Findings {
     private static int cells(int n, double fraction) { return Math.max(1, (int) Math.ceil(fraction * n)); }
 
     /** Share of the total in the largest fraction of the cells. */
-    static double topShare(double[] v, double fraction) {
+    public static double topShare(double[] v, double fraction) {
         double[] sorted = v.clone();
         java.util.Arrays.sort(sorted);
         double total = 0, top = 0;
@@ -185,7 +185,7 @@ public final class Findings {
     }
 
     /** The third of the image (top/middle/bottom × left/centre/right) where p exceeds p0 most. */
-    static String where(double[] p, double[] p0, int h, int w) {
+    public static String where(double[] p, double[] p0, int h, int w) {
         double[] excess = new double[9];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {

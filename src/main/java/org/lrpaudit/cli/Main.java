@@ -5,7 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.lrpaudit.backend.NativeBackend;
+import org.apache.spark.sql.SparkSession;
 import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.compare.AuditComparison;
+import org.lrpaudit.compare.ComparisonOutput;
+import org.lrpaudit.compare.Thresholds;
 import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.job.AuditJob;
 import org.lrpaudit.job.ClassSummary;
@@ -41,6 +45,7 @@ public final class Main {
                 case "describe" -> describe(Settings.parse(rest), out);
                 case "explain" -> explain(Settings.parse(rest), out);
                 case "run" -> audit(Settings.parse(rest), out);
+                case "compare" -> { return compare(Settings.parse(rest), out); }
                 default -> throw new IllegalArgumentException("unknown command '" + command + "'\n" + help());
             }
             return 0;
@@ -55,6 +60,8 @@ public final class Main {
                 usage: lrp-audit [run] --model M.onnx --input PATH --output DIR [options]   (the Spark job)
                        lrp-audit describe --model M.onnx [--rules SPEC | --preset NAME] [--maxpool avg|wta] [--attention cp|attn]
                        lrp-audit explain  --model M.onnx --image FILE [--heatmap OUT.png] [options]
+                       lrp-audit compare  --baseline DIR --current DIR [--output DIR] [--thresholds FILE] [--fail-on fail|warn]
+                                          (exit 0 passed, 1 a check failed, 2 not comparable or bad usage)
                 """ + Settings.usage();
     }
 
@@ -127,6 +134,25 @@ public final class Main {
         }
         out.printf("report    %s%n", r.report());
         out.printf("manifest  %s/_manifest.json%n", r.output());
+    }
+
+    /** Compares two audits, writes the comparison and returns the gate's exit code. */
+    static int compare(Settings s, PrintStream out) {
+        String baseline = s.require(Key.BASELINE), current = s.require(Key.CURRENT);
+        Thresholds thresholds = s.has(Key.THRESHOLDS) ? Thresholds.read(Path.of(s.get(Key.THRESHOLDS))) : Thresholds.defaults();
+        AuditComparison.FailOn failOn = AuditComparison.FailOn.parse(s.get(Key.FAIL_ON, "fail"));
+        SparkSession spark = AuditJob.session(s);
+        AuditComparison.Result r = AuditComparison.compare(spark, baseline, current, thresholds, s.flag(Key.COMPARE_ANYWAY));
+        String dir = s.get(Key.OUTPUT, current);
+        String page = ComparisonOutput.write(spark, r, failOn, dir);
+        out.println("lrp-audit compare: " + r.headline(failOn));
+        out.printf("baseline  %s (run %s)%ncurrent   %s (run %s)%n", baseline, r.baselineRunId(), current, r.currentRunId());
+        r.differences().forEach(d -> out.println("differs   " + d));
+        r.notes().forEach(n -> out.println("note      " + n));
+        r.flagged().forEach(c -> out.println("  " + c));
+        out.printf("comparison/ %s/comparison (every check)%n", dir);
+        out.printf("summary     %s/comparison.json%npage        %s%n", dir, page);
+        return r.exitCode(failOn);
     }
 
     private static int fail(String message) { throw new IllegalArgumentException(message); }

@@ -51,6 +51,11 @@ public final class Settings {
         SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
         REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
+        BASELINE("baseline", "DIR", "compare: the earlier audit's --output folder to compare with"),
+        CURRENT("current", "DIR", "compare: the audit to check against the baseline (default output: this folder)"),
+        THRESHOLDS("thresholds", "FILE", "compare: a properties file overriding check thresholds (CHECK.warn, CHECK.fail, CHECK.fail.CLASS)"),
+        FAIL_ON("fail-on", "fail|warn", "compare: exit 1 when a check fails (default) or also when one warns"),
+        COMPARE_ANYWAY("compare-anyway", null, "compare: run the checks even if rules or preprocessing differ (exit 2 otherwise)"),
         IMAGE("image", "FILE", "explain: the image to explain"),
         HEATMAP("heatmap", "FILE.png", "explain: where to write the heatmap (default: beside nothing, not written)");
 

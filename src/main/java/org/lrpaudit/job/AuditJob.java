@@ -42,6 +42,8 @@ public final class AuditJob {
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
             "_manifest.json");
+    /** What `compare` may have written beside them (compare.ComparisonOutput.OUTPUTS): stale once the audit is replaced. */
+    static final List<String> COMPARISON_OUTPUTS = List.of("comparison", "comparison.json", "comparison.html");
     /** The phase that decodes, explains and writes images/: the job's per-image cost. */
     public static final String EXPLAIN_PHASE = "explain and images/";
     static final List<String> SPRAY_OUTPUTS = List.of("clusters", "image_clusters", "findings");
@@ -185,7 +187,7 @@ public final class AuditJob {
         return labelled == 0 ? null : correct / labelled;
     }
 
-    static SparkSession session(Settings s) { return SparkSession.builder().config(sessionConf(s)).getOrCreate(); }
+    public static SparkSession session(Settings s) { return SparkSession.builder().config(sessionConf(s)).getOrCreate(); }
 
     /** Honours spark-submit's master and settings; defaults to local[*] for a run on one machine. */
     static SparkConf sessionConf(Settings s) {
@@ -223,6 +225,7 @@ public final class AuditJob {
                             + "a previous run (only " + OUTPUTS + " are removed) or choose another folder");
                 }
                 if (overwrite) for (String name : OUTPUTS) fs.delete(new Path(dir, name), true);
+                if (overwrite) for (String name : COMPARISON_OUTPUTS) fs.delete(new Path(dir, name), true);
             }
             fs.mkdirs(dir);
         } catch (IOException e) {
@@ -233,7 +236,7 @@ public final class AuditJob {
     static String child(String dir, String name) { return new Path(dir, name).toString(); }
 
     /** A path that Spark's reader takes literally: its glob characters escaped (an output may be called run[1]). */
-    static String literal(String path) { return path.replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1"); }
+    public static String literal(String path) { return path.replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1"); }
 
     /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while images are explained. */
     static final class Progress {
