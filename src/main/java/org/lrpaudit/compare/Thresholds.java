@@ -24,22 +24,22 @@ public final class Thresholds {
 
     /** Every check, what its value measures, and its default thresholds (the value grows with the change). */
     public enum Kind {
-        EVIDENCE_SHIFT("evidence_shift", 0.25, 0.40, "share of the class's mean positive relevance that lies elsewhere than in the "
+        EVIDENCE_SHIFT("evidence_shift", 0.35, 0.50, "share of the class's mean positive relevance that lies elsewhere than in the "
                 + "baseline (total variation between the class-mean R+ maps, at the SpRAy resolution)"),
         CONCENTRATION("concentration_increase", 0.10, 0.20, "rise in the share of the class's mean positive relevance that falls in "
                 + "its most relevant 5% of the image"),
-        BORDER_SHARE("border_share_increase", 0.05, 0.10, "rise in the class's mean share of positive relevance in the 10% border"),
+        BORDER_SHARE("border_share_increase", 0.10, 0.20, "rise in the class's mean share of positive relevance in the 10% border"),
         ABSORBED_SHARE("absorbed_share_change", 0.10, 0.25, "change (either way) in the class's mean share of the logit absorbed by "
                 + "biases and epsilon"),
-        ACCURACY("accuracy_drop", 0.05, 0.15, "drop in the share of the class's labelled images predicted correctly"),
+        ACCURACY("accuracy_drop", 0.10, 0.20, "drop in the share of the class's labelled images predicted correctly"),
         PREDICTION_SHARE("prediction_share_change", 0.03, 0.06, "change (either way) in the share of all images explained as this class"),
         FINDINGS("new_finding", 0.30, 0.50, "score of the class's strongest finding that is new or more severe than in the baseline "
                 + "(the findings' own medium and high levels)"),
-        NEW_STRATEGY("new_strategy", 0.15, 0.30, "share of the class's images in SpRAy clusters with no counterpart in the baseline "
+        NEW_STRATEGY("new_strategy", 0.20, 0.40, "share of the class's images in SpRAy clusters with no counterpart in the baseline "
                 + "(no baseline cluster of the class within the match distance of its mean map)"),
-        HEATMAP_CHANGED("heatmap_changed", 0.30, 0.50, "share of the images in both runs (same id and content) that kept their "
+        HEATMAP_CHANGED("heatmap_changed", 0.50, 0.90, "share of the images in both runs (same id and content) that kept their "
                 + "prediction and whose heatmaps' rank correlation fell below the changed-heatmap correlation"),
-        PREDICTION_FLIPS("prediction_flips", 0.10, 0.20, "share of the images in both runs whose predicted class changed");
+        PREDICTION_FLIPS("prediction_flips", 0.15, 0.30, "share of the images in both runs whose predicted class changed");
 
         public final String id, description;
         final double warn, fail;
@@ -61,7 +61,7 @@ public final class Thresholds {
     public static final String MATCH_DISTANCE = "cluster_match_distance";
     /** A heatmap counts as changed when its Spearman correlation with the baseline's is below this. */
     public static final String CHANGED_CORRELATION = "changed_heatmap_correlation";
-    static final Map<String, Double> PARAMETER_DEFAULTS = Map.of(MATCH_DISTANCE, 0.35, CHANGED_CORRELATION, 0.5);
+    static final Map<String, Double> PARAMETER_DEFAULTS = Map.of(MATCH_DISTANCE, 0.45, CHANGED_CORRELATION, 0.5);
 
     public record Limits(double warn, double fail) {}
 
