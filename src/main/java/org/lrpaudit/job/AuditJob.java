@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,7 +96,10 @@ public final class AuditJob {
         Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures); // one pass: not cached
         long total = source.count();
         ScheduledExecutorService progress = Progress.start(done, total);
+        OutputLock lock = null;
         try {
+            lock = OutputLock.acquire(hadoop, output, runId); // held to the end, a failed run's end included
+            claimOutput(hadoop, output, s.flag(Key.OVERWRITE));
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
             LrpAudit.writeImages(result, images, SaveMode.Overwrite);
             phases.mark(EXPLAIN_PHASE);
@@ -130,6 +134,7 @@ public final class AuditJob {
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("run_id", runId);
             manifest.put("start", start.toString());
+            lock.tookOver().ifPresent(stale -> manifest.put("took_over_lock", stale.toMap()));
             manifest.put("end", end.toString());
             manifest.put("duration_seconds", Duration.between(start, end).toMillis() / 1000.0);
             manifest.put("counts", Map.of("input", total, "explained", explained, "failed", failed));
@@ -171,6 +176,7 @@ public final class AuditJob {
             return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds());
         } finally {
             progress.shutdownNow();
+            if (lock != null) lock.close();
         }
     }
 
@@ -212,22 +218,45 @@ public final class AuditJob {
     public static final Map<String, String> SESSION_DEFAULTS = Map.of("spark.ui.showConsoleProgress", "false",
             "spark.sql.artifact.isolation.enabled", "false");
 
-    /** Refuses to write into an existing, non-empty output without --overwrite; with it, removes only what the job writes. */
+    /**
+     * Refuses, before anything is listed or removed: an output another run is writing (its lock is live), a file, and
+     * an existing, non-empty output without --overwrite. The run removes a previous run's files once it holds the lock.
+     */
     static void prepareOutput(Configuration conf, String output, boolean overwrite) {
         Path dir = new Path(output);
         try {
             FileSystem fs = dir.getFileSystem(conf);
             if (fs.exists(dir)) {
                 if (!fs.getFileStatus(dir).isDirectory()) throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
+                Optional<OutputLock.Holder> interrupted = OutputLock.requireNotInUse(conf, output);
                 FileStatus[] children = fs.listStatus(dir);
                 if (children.length > 0 && !overwrite) {
-                    throw new IllegalArgumentException("--output " + output + " already exists and is not empty; pass --overwrite to replace "
-                            + "a previous run (only " + OUTPUTS + " are removed) or choose another folder");
+                    throw new IllegalArgumentException("--output " + output + " already exists and is not empty"
+                            + interrupted.map(h -> " (it holds the interrupted run " + h.runId() + ", started "
+                                    + h.start().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")").orElse("")
+                            + "; pass --overwrite to replace a previous run (only " + OUTPUTS + " are removed) or choose another folder");
                 }
-                if (overwrite) for (String name : OUTPUTS) fs.delete(new Path(dir, name), true);
-                if (overwrite) for (String name : COMPARISON_OUTPUTS) fs.delete(new Path(dir, name), true);
             }
-            fs.mkdirs(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Holding the lock: --overwrite removes what the job writes and nothing else; without it the output must still be
+     * empty, as another run may have written there since {@link #prepareOutput} looked.
+     */
+    static void claimOutput(Configuration conf, String output, boolean overwrite) {
+        Path dir = new Path(output);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            if (overwrite) {
+                for (String name : OUTPUTS) fs.delete(new Path(dir, name), true);
+                for (String name : COMPARISON_OUTPUTS) fs.delete(new Path(dir, name), true);
+            } else if (java.util.Arrays.stream(fs.listStatus(dir)).anyMatch(c -> !c.getPath().getName().startsWith(OutputLock.FILE))) {
+                throw new IllegalArgumentException("--output " + output + " was written by another run after this one started; pass "
+                        + "--overwrite to replace it or choose another folder");
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("--output " + output + " cannot be used: " + e.getMessage());
         }

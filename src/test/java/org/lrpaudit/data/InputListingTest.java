@@ -1,0 +1,104 @@
+package org.lrpaudit.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lrpaudit.SparkTest;
+import org.lrpaudit.job.Columns;
+
+/**
+ * The image folder listing: sorted, and on a local disk each image once however many symbolic links lead to it
+ * (an input holding a link to itself listed its 20 images 41 times).
+ */
+class InputListingTest extends SparkTest {
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/clever-hans");
+    @TempDir static Path tmp;
+    static Path in;
+    static List<String> classes;
+    /** The images a listing must hold, relative to {@code in}, sorted. */
+    static List<String> expected = new ArrayList<>();
+
+    /**
+     * in/coat and in/trouser hold 3 fixture PNGs each; in/bag is a link to a folder outside the input with one. Links
+     * that must not add anything: in/loop -> . (its own parent), in/trouser/up -> .. (a cycle through in/), in/a-coat ->
+     * coat (a second link to a class folder, sorting before it), in/coat/zz-again.png -> the first coat image.
+     */
+    @BeforeAll
+    static void tree() throws IOException {
+        classes = Files.readAllLines(FIXTURE.resolve("classes.txt")).stream().filter(l -> !l.isBlank()).toList();
+        in = tmp.resolve("in");
+        for (String cls : List.of("coat", "trouser")) copy(cls, in.resolve(cls), 3);
+        copy("bag", tmp.resolve("elsewhere/bag"), 1);
+        Files.createSymbolicLink(in.resolve("bag"), Path.of("../elsewhere/bag"));
+        Files.createSymbolicLink(in.resolve("loop"), Path.of("."));
+        Files.createSymbolicLink(in.resolve("trouser/up"), Path.of(".."));
+        Files.createSymbolicLink(in.resolve("a-coat"), Path.of("coat"));
+        Files.createSymbolicLink(in.resolve("coat/zz-again.png"), Path.of(expected.get(0).substring("coat/".length())));
+        expected.sort(null);
+    }
+
+    static void copy(String cls, Path to, int n) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(FIXTURE.resolve("images").resolve(cls))) {
+            for (Path f : files.sorted().limit(n).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+                expected.add(cls + "/" + f.getFileName());
+            }
+        }
+    }
+
+    static List<String> walked(String root) throws IOException {
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root);
+        Configuration conf = new Configuration();
+        conf.set("fs.slowfs.impl", SlowFileSystem.class.getName());
+        FileSystem fs = dir.getFileSystem(conf);
+        String prefix = fs.makeQualified(dir) + "/";
+        List<String> files = new ArrayList<>();
+        DatasetSources.walk(fs, dir, f -> files.add(f.getPath().toString().substring(prefix.length())));
+        return files;
+    }
+
+    @Test
+    void eachImageIsListedOnceUnderItsRealFolder() {
+        DatasetSources.Source source = DatasetSources.imageFolder(spark, in.toString(), classes);
+        assertEquals(expected.size(), source.count());
+        List<Row> rows = source.rows().select(Columns.IMAGE_ID, Columns.LABEL_NAME, Columns.READ_ERROR).collectAsList();
+        assertEquals(expected, rows.stream().map(r -> r.getString(0)).toList(), "sorted by path, each once");
+        for (Row r : rows) {
+            assertEquals(r.getString(0).substring(0, r.getString(0).indexOf('/')), r.getString(1));
+            assertEquals(null, r.get(2), r.toString());
+        }
+    }
+
+    /** The walk itself: the real tree first, then the folders reached through links; nothing twice. */
+    @Test
+    void theLocalWalkFollowsLinksOnce() throws IOException {
+        List<String> files = walked(in.toString());
+        List<String> tree = expected.stream().filter(f -> !f.startsWith("bag/")).toList();
+        assertEquals(tree, files.subList(0, tree.size()));
+        assertEquals(expected.stream().filter(f -> f.startsWith("bag/")).toList(), files.subList(tree.size(), files.size()));
+    }
+
+    /** Elsewhere the walk goes by path (no link handling), in sorted order too. */
+    @Test
+    void otherFileSystemsAreWalkedInSortedOrder() throws IOException {
+        Path plain = tmp.resolve("plain");
+        for (String f : expected) if (!f.startsWith("bag/")) Files.createDirectories(plain.resolve(f).getParent());
+        for (String f : expected) if (!f.startsWith("bag/")) Files.copy(in.resolve(f), plain.resolve(f));
+        List<String> files = walked("slowfs://" + plain);
+        assertEquals(expected.stream().filter(f -> !f.startsWith("bag/")).toList(), files);
+        assertTrue(files.size() == 6);
+    }
+}
