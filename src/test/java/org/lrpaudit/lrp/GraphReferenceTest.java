@@ -24,11 +24,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Branching graphs (src/test/resources/fixtures/graph, scripts/make_graph_fixtures.py): a small ResNet (basic blocks
  * with batch norm, a 1×1 stride-2 shortcut) and a MobileNet-style net (depthwise + pointwise, ReLU6, a channel
  * Concat), against the float64 autograd reference that splits relevance at an Add by contribution and sums it where
- * a tensor feeds several layers. Per image max |R − R_ref| ≤ 1e-4·max |R_ref|, or four times the deviation of the
+ * a tensor feeds several layers. Per image max |R − R_ref| ≤ 1e-4·max |R_ref|, or eight times the deviation of the
  * same reference run in float32 where that is larger (the fixture records it per image). Near-zero denominators make
  * float32 itself that far off: γ on a conv whose output enters an Add without a ReLU (resnet {@code gamma}: up to 14%
  * on one image), or the 1e-6 Add stabiliser meeting a sum of 3e-6 (resnet {@code zero}, image 6); the engine's float32
- * kernels round in another order than PyTorch's, hence four times rather than two.
+ * kernels round in another order than PyTorch's, and in another again on another CPU (oneDNN picks its kernels by the
+ * instruction set): resnet {@code gamma} image 0 stayed under 4× the recorded deviation on the machine that recorded
+ * it and measures 5.3× on an AVX2-only EPYC, hence eight times rather than two.
  */
 class GraphReferenceTest {
     static final ReferenceFolder FIXTURES = new ReferenceFolder(Fixtures.ROOT.resolve("graph"));
@@ -59,7 +61,7 @@ class GraphReferenceTest {
         INDArray ref = array(c.get("file").asText());
         double worst = 0;
         for (int i = 0; i < e.size(); i++) {
-            double tolerance = Math.max(1e-4, 4 * c.get("float32_deviation_per_image").get(i).asDouble());
+            double tolerance = Math.max(1e-4, 8 * c.get("float32_deviation_per_image").get(i).asDouble());
             INDArray got = e.relevance().get(NDArrayIndex.point(i)), want = ref.get(NDArrayIndex.point(i));
             double scale = want.amaxNumber().doubleValue(), err = got.sub(want).amaxNumber().doubleValue();
             worst = Math.max(worst, err / scale);
