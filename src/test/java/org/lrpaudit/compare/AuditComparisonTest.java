@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,14 +143,5 @@ class AuditComparisonTest extends SparkTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> AuditComparison.compare(spark, tmp.resolve("nothing").toString(), clean, Thresholds.defaults(), false));
         assertTrue(e.getMessage().contains("--baseline") && e.getMessage().contains("_manifest.json"), e.getMessage());
-    }
-
-    @Test
-    void rankCorrelationAndDistance() {
-        assertEquals(1.0, SameImageChecks.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 40}), 1e-12);
-        assertEquals(-1.0, SameImageChecks.spearman(new double[] {1, 2, 3, 4}, new double[] {4, 3, 2, 1}), 1e-12);
-        assertEquals(List.of(1.5, 1.5, 3.0), java.util.Arrays.stream(SameImageChecks.ranks(new double[] {0, 0, 5})).boxed().collect(Collectors.toList()));
-        assertEquals(1.0, SameImageChecks.spearman(new double[] {0, 0}, new double[] {0, 0}));
-        assertEquals(0.5, ClassChecks.totalVariation(new double[] {1, 0}, new double[] {0.5, 0.5}), 1e-12);
     }
 }
