@@ -241,6 +241,7 @@ public final class AuditJob {
                     throw new IllegalArgumentException("--output " + output + " already exists and is not empty"
                             + interrupted.map(h -> " (it holds the interrupted run " + h.runId() + ", started "
                                     + h.start().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")").orElse("")
+                            + (fs.exists(new Path(new Path(dir, ChunkedExplain.DIR), ChunkedExplain.RUN_FILE)) ? "; pass --resume to continue it" : "")
                             + "; pass --overwrite to replace a previous run (only " + OUTPUTS + " are removed) or choose another folder");
                 }
             }

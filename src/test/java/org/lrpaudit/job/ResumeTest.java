@@ -108,6 +108,9 @@ class ResumeTest extends SparkTest {
         assertTrue(Files.exists(out.resolve(OutputLock.FILE)), "the killed driver's lock");
         assertFalse(Files.exists(out.resolve("_manifest.json")));
 
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class, () -> run(args(out)));
+        assertTrue(again.getMessage().contains("(it holds the interrupted run ") && again.getMessage().contains("; pass --resume to continue it;"),
+                again.getMessage());
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> run(args(out, "--resume", "--grid", "2")));
         assertTrue(other.getMessage().startsWith("--resume: --grid differs from the interrupted run's (was not set, now 2)"), other.getMessage());
         assertEquals(kept, committed(out), "a refused resume removes nothing");
