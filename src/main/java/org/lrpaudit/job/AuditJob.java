@@ -107,13 +107,11 @@ public final class AuditJob {
             else chunks.explain(spark, runId, setup, options, done, failureCap, progress); // writes errors/ too
             phases.mark(EXPLAIN_PHASE);
             progress.shutdownNow(); // every image is explained; later phases would log a falling rate
-            if (!chunks.single()) {
-                log.debug("errors/ was written with the chunks");
-            } else if (failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
+            if (chunks.single() && failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
                 log.warn("{} inputs failed, more than the {} kept on the driver: explaining again to write errors/", failures.count(),
                         failureCap);
                 LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
-            } else {
+            } else if (chunks.single()) {
                 spark.createDataFrame(failures.value(), Columns.ERRORS).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             }
             phases.mark("errors/");
