@@ -150,6 +150,34 @@ class ResumeTest extends SparkTest {
         assertEquals(a.size() + ea.size(), resumed.input());
     }
 
+    /**
+     * A run lost after every chunk was committed and moved (here: its report cannot be written) resumes without
+     * explaining anything: images/ is kept as moved, nothing in it twice.
+     */
+    @Test
+    void aRunLostAfterItsChunksWereMovedResumesWithoutExplaining() throws Exception {
+        Path out = tmp.resolve("late");
+        Process job = start(args(out), tmp.resolve("late.log"));
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (committed(out) < 1 && job.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        job.destroyForcibly();
+        job.waitFor();
+        Files.writeString(out.resolve("report"), "in the way of report/");
+        assertThrows(RuntimeException.class, () -> run(args(out, "--resume")));
+        assertTrue(Files.exists(out.resolve(ChunkedExplain.DIR).resolve(ChunkedExplain.MERGING)), "every chunk committed and moved");
+        assertEquals(402, byId(out.resolve("images")).size() + byId(out.resolve("errors")).size());
+
+        Files.delete(out.resolve("report"));
+        AuditJob.Result resumed = run(args(out, "--resume"));
+        assertEquals(400, resumed.explained());
+        assertEquals(400, byId(out.resolve("images")).size());
+        JsonNode r = new ObjectMapper().readTree(out.resolve("_manifest.json").toFile()).get("resumed");
+        assertEquals(9, r.get("chunks_kept").asInt(), r.toString());
+        assertEquals(0, r.get("chunks_explained").asInt(), r.toString());
+        assertEquals(0, r.get("inputs_explained").asLong(), r.toString());
+        assertFalse(Files.exists(out.resolve(ChunkedExplain.DIR)));
+    }
+
     @Test
     void resumeWithNothingToResumeSaysSo() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
