@@ -31,6 +31,8 @@ public final class Settings {
         TARGET("target", "predicted|label|INDEX", "the class to explain (default predicted)"),
         BATCH_SIZE("batch-size", "N", "images per engine call (default 32)"),
         OVERWRITE("overwrite", null, "replace an existing output"),
+        RESUME("resume", null, "continue an interrupted run on the same --output: keep its committed chunks, explain the rest"),
+        COMMIT_EVERY("commit-every", "N", "images per committed chunk, what a lost driver costs at most (default 100000)"),
         COLOR("color", "gray|rgb", "colour mode (default: from the model's input channels)"),
         SIZE("size", "HxW", "input size (default: the model's)"),
         RESIZE("resize", "N", "resize the shorter side to N before the centre crop (default: resize straight to the size)"),
@@ -104,6 +106,9 @@ public final class Settings {
         merged.putAll(cli);
         if (merged.containsKey(Key.RULES) && merged.containsKey(Key.PRESET)) {
             throw new IllegalArgumentException("give either --rules or --preset, not both");
+        }
+        if (Boolean.parseBoolean(merged.getOrDefault(Key.RESUME, "false")) && Boolean.parseBoolean(merged.getOrDefault(Key.OVERWRITE, "false"))) {
+            throw new IllegalArgumentException("give either --resume (continue the interrupted run) or --overwrite (start again), not both");
         }
         return new Settings(merged);
     }

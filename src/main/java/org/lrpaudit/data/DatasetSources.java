@@ -103,8 +103,24 @@ public final class DatasetSources {
         return name.startsWith(".") || name.startsWith("_");
     }
 
-    /** The inputs of a source and how many there are (counted without reading image bytes). */
-    public record Source(Dataset<Row> rows, long count) {}
+    /**
+     * The inputs of a source and how many there are (counted without reading image bytes); {@code chunks} cuts them
+     * for a run committed chunk by chunk, {@code listing} identifies them beyond their count (a digest of a folder's
+     * listing; empty for IDX and Parquet), so that a resumed run can tell the input changed.
+     */
+    public record Source(Dataset<Row> rows, long count, Chunks chunks, String listing) {}
+
+    /**
+     * The same cut on every run of the same input: chunk {@code index} of {@code ceil(count / size)}. Folder and IDX
+     * chunks are consecutive runs of {@code size} inputs and read only their own bytes; Parquet chunks are the rows
+     * whose image_id hashes to {@code index} modulo the chunk count (each scans the table).
+     */
+    public interface Chunks {
+        Dataset<Row> chunk(int index, long size);
+    }
+
+    /** The chunk count for {@code count} inputs in chunks of {@code size}: at least one. */
+    public static int chunkCount(long count, long size) { return (int) Math.max(1, (count + size - 1) / size); }
 
     static final StructType LISTING = new StructType().add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
 
@@ -125,11 +141,28 @@ public final class DatasetSources {
         } catch (IOException e) {
             throw new IllegalArgumentException("--input " + input + " cannot be listed: " + e.getMessage());
         }
+        HadoopConf shared = new HadoopConf(conf);
+        Chunks chunks = (index, size) -> read(spark, files.subList((int) Math.min(files.size(), index * size),
+                (int) Math.min(files.size(), (index + 1) * size)), toRow, shared);
+        return new Source(read(spark, files, toRow, shared), files.size(), chunks, digest(files));
+    }
+
+    /** Listed files read by the executors, in tasks of consecutive files. */
+    private static Dataset<Row> read(SparkSession spark, List<Row> files, FolderRow toRow, HadoopConf conf) {
         int partitions = Partitioning.partitions(files.size(), spark.sparkContext().defaultParallelism());
         JavaRDD<Row> listing = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(files, partitions);
-        Dataset<Row> rows = spark.createDataFrame(listing, LISTING).mapPartitions(new FileReader(toRow, new HadoopConf(conf)),
-                ExpressionEncoder.apply(Columns.INPUT));
-        return new Source(rows, files.size());
+        return spark.createDataFrame(listing, LISTING).mapPartitions(new FileReader(toRow, conf), ExpressionEncoder.apply(Columns.INPUT));
+    }
+
+    /** SHA-256 of the listing's paths and lengths: a file added, removed or rewritten changes it. */
+    static String digest(List<Row> files) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Row f : files) md.update((f.getString(0) + "\t" + f.getLong(1) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sha256:" + java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Images of an IDX file (and labels from the matching *-labels-idx1-ubyte file, if present). */
@@ -137,10 +170,16 @@ public final class DatasetSources {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         IdxFiles.Header header = IdxFiles.header(conf, imagesFile);
         String labels = IdxFiles.labelsFileFor(conf, imagesFile, header.count());
-        int partitions = Partitioning.partitions(header.count(), spark.sparkContext().defaultParallelism());
-        return new Source(spark.range(0, header.count(), 1, partitions)
-                .mapPartitions(new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames, new HadoopConf(conf)),
-                        ExpressionEncoder.apply(Columns.INPUT)), header.count());
+        IdxFiles.SliceReader reader = new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames, new HadoopConf(conf));
+        long count = header.count();
+        Chunks chunks = (index, size) -> range(spark, Math.min(count, index * size), Math.min(count, (index + 1) * size), reader);
+        return new Source(range(spark, 0, count, reader), count, chunks, "");
+    }
+
+    /** IDX images {@code from} (inclusive) to {@code to}: each task skips to its first image and reads only its own. */
+    private static Dataset<Row> range(SparkSession spark, long from, long to, IdxFiles.SliceReader reader) {
+        int partitions = Partitioning.partitions(to - from, spark.sparkContext().defaultParallelism());
+        return spark.range(from, to, 1, partitions).mapPartitions(reader, ExpressionEncoder.apply(Columns.INPUT));
     }
 
     /** A Parquet table with an id column, an image-bytes column and optionally an integer label column. */
@@ -160,7 +199,11 @@ public final class DatasetSources {
                 functions.lit(input).as(Columns.SOURCE),
                 functions.col(imageColumn).cast("binary").as(Columns.CONTENT),
                 labelled ? functions.col(labelColumn).cast("int").as(Columns.LABEL) : functions.lit(null).cast("int").as(Columns.LABEL));
-        return new Source(rows.map(new ParquetRow(classNames), ExpressionEncoder.apply(Columns.INPUT)), table.count());
+        Dataset<Row> inputs = rows.map(new ParquetRow(classNames), ExpressionEncoder.apply(Columns.INPUT));
+        long count = table.count();
+        Chunks chunks = (index, size) -> inputs.filter(functions.pmod(functions.xxhash64(functions.col(Columns.IMAGE_ID)),
+                functions.lit((long) chunkCount(count, size))).equalTo(index));
+        return new Source(inputs, count, chunks, "");
     }
 
     static String qualified(Configuration conf, String input) {

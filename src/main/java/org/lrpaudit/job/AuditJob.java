@@ -42,7 +42,7 @@ public final class AuditJob {
     private static final Logger log = LoggerFactory.getLogger(AuditJob.class);
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
-            "_manifest.json");
+            "_manifest.json", ChunkedExplain.DIR);
     /** What `compare` may have written beside them (compare.ComparisonOutput.OUTPUTS): stale once the audit is replaced. */
     static final List<String> COMPARISON_OUTPUTS = List.of("comparison", "comparison.json", "comparison.html");
     /** The phase that decodes, explains and writes images/: the job's per-image cost. */
@@ -77,7 +77,8 @@ public final class AuditJob {
 
         SparkSession spark = session(s);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
+        if (s.flag(Key.RESUME)) ChunkedExplain.requireResumable(hadoop, output);
+        else prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
         DatasetSources.requireNonEmpty(spark, input);
         DatasetSources.Format fmt = format.equals("auto") ? DatasetSources.detect(spark, input) : DatasetSources.parseFormat(format);
         DatasetSources.Source source = switch (fmt) {
@@ -95,20 +96,22 @@ public final class AuditJob {
         spark.sparkContext().register(failures, "lrp-audit failures");
         Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures); // one pass: not cached
         long total = source.count();
+        ChunkedExplain chunks = ChunkedExplain.plan(s, source, output, runId, setup, hadoop);
         ScheduledExecutorService progress = Progress.start(done, total);
         OutputLock lock = null;
         try {
             lock = OutputLock.acquire(hadoop, output, runId); // held to the end, a failed run's end included
-            claimOutput(hadoop, output, s.flag(Key.OVERWRITE));
+            if (!chunks.resuming()) claimOutput(hadoop, output, s.flag(Key.OVERWRITE));
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            LrpAudit.writeImages(result, images, SaveMode.Overwrite);
+            if (chunks.single()) LrpAudit.writeImages(result, images, SaveMode.Overwrite);
+            else chunks.explain(spark, runId, setup, options, done, failureCap, progress); // writes errors/ too
             phases.mark(EXPLAIN_PHASE);
             progress.shutdownNow(); // every image is explained; later phases would log a falling rate
-            if (failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
+            if (chunks.single() && failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
                 log.warn("{} inputs failed, more than the {} kept on the driver: explaining again to write errors/", failures.count(),
                         failureCap);
                 LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
-            } else {
+            } else if (chunks.single()) {
                 spark.createDataFrame(failures.value(), Columns.ERRORS).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
             }
             phases.mark("errors/");
@@ -170,9 +173,11 @@ public final class AuditJob {
             String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
                     sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
             phases.mark("report");
+            manifest.putAll(chunks.manifestEntries());
             manifest.put("phase_seconds", phases.seconds());
             log.info("phases: {}", phases);
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
+            chunks.finish(hadoop);
             return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds());
         } finally {
             progress.shutdownNow();
@@ -234,6 +239,7 @@ public final class AuditJob {
                     throw new IllegalArgumentException("--output " + output + " already exists and is not empty"
                             + interrupted.map(h -> " (it holds the interrupted run " + h.runId() + ", started "
                                     + h.start().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")").orElse("")
+                            + (fs.exists(new Path(new Path(dir, ChunkedExplain.DIR), ChunkedExplain.RUN_FILE)) ? "; pass --resume to continue it" : "")
                             + "; pass --overwrite to replace a previous run (only " + OUTPUTS + " are removed) or choose another folder");
                 }
             }
@@ -269,7 +275,10 @@ public final class AuditJob {
 
     /** Driver-side progress: images done / total, rate and ETA, every 10 seconds while images are explained. */
     static final class Progress {
-        static ScheduledExecutorService start(LongAccumulator done, long total) {
+        static ScheduledExecutorService start(LongAccumulator done, long total) { return start(done, total, 0); }
+
+        /** @param carried images an interrupted run already committed: counted as done, not in the rate */
+        static ScheduledExecutorService start(LongAccumulator done, long total, long carried) {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "lrp-audit-progress");
                 t.setDaemon(true);
@@ -277,9 +286,9 @@ public final class AuditJob {
             });
             long t0 = System.nanoTime();
             timer.scheduleAtFixedRate(() -> {
-                long n = done.value();
-                double seconds = (System.nanoTime() - t0) / 1e9, rate = n / Math.max(seconds, 1e-9);
-                String eta = n == 0 ? "?" : String.format("%.0f s", (total - n) / Math.max(rate, 1e-9));
+                long now = done.value(), n = carried + now;
+                double seconds = (System.nanoTime() - t0) / 1e9, rate = now / Math.max(seconds, 1e-9);
+                String eta = now == 0 ? "?" : String.format("%.0f s", (total - n) / Math.max(rate, 1e-9));
                 log.info(String.format("progress: %,d / %,d images (%.0f%%), %.1f images/s, ETA %s", n, total,
                         100.0 * n / Math.max(total, 1), rate, eta));
             }, 10, 10, TimeUnit.SECONDS);
