@@ -1,8 +1,10 @@
 package org.lrpaudit.job;
 
 import java.awt.image.BufferedImage;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -75,20 +77,28 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         private final ImageDecoder decoder = new ImageDecoder(maxPixels);
         private final Preprocessing pre = s.preprocessing();
         private final int pixels = (int) (pre.channels() * (long) pre.height() * pre.width());
+        private final MessageDigest sha256 = sha256();
 
         void nextBatch(Iterator<Row> input, ArrayDeque<Row> out) {
             List<Row> batch = new ArrayList<>(batchSize);
+            List<String> hashes = new ArrayList<>(batchSize);
             List<float[]> inputs = new ArrayList<>(batchSize);
             List<Integer> targets = new ArrayList<>(batchSize);
             int consumed = 0;
             while (batch.size() < batchSize && input.hasNext()) {
                 Row row = input.next();
                 consumed++;
+                byte[] content = (byte[]) row.get(IN_CONTENT);
+                String hash = content == null ? null : HexFormat.of().formatHex(sha256.digest(content));
                 Failure failure = prepare(row, inputs, targets);
-                if (failure != null) out.add(failure(row, failure.stage(), failure.message()));
-                else batch.add(row);
+                if (failure != null) {
+                    out.add(failure(row, failure.stage(), failure.message()));
+                } else {
+                    batch.add(row);
+                    hashes.add(hash);
+                }
             }
-            if (!batch.isEmpty()) explain(batch, inputs, targets, out);
+            if (!batch.isEmpty()) explain(batch, hashes, inputs, targets, out);
             processed.add(consumed);
         }
 
@@ -121,17 +131,17 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             return null;
         }
 
-        private void explain(List<Row> batch, List<float[]> inputs, List<Integer> targets, ArrayDeque<Row> out) {
+        private void explain(List<Row> batch, List<String> hashes, List<float[]> inputs, List<Integer> targets, ArrayDeque<Row> out) {
             try {
                 Explanation e = run(inputs, targets);
-                for (int i = 0; i < batch.size(); i++) out.add(success(batch.get(i), e, i));
+                for (int i = 0; i < batch.size(); i++) out.add(success(batch.get(i), hashes.get(i), e, i));
             } catch (RuntimeException batchFailure) {
                 if (batch.size() == 1) {
                     out.add(failure(batch.get(0), EXPLAIN, String.valueOf(batchFailure.getMessage())));
                     return;
                 }
                 for (int i = 0; i < batch.size(); i++) { // isolate the culprit
-                    explain(List.of(batch.get(i)), List.of(inputs.get(i)), List.of(targets.get(i)), out);
+                    explain(List.of(batch.get(i)), List.of(hashes.get(i)), List.of(inputs.get(i)), List.of(targets.get(i)), out);
                 }
             }
         }
@@ -144,7 +154,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
                     t, false);
         }
 
-        private Row success(Row in, Explanation e, int i) {
+        private Row success(Row in, String contentSha256, Explanation e, int i) {
             float[] logits = e.logits(i);
             double[] p = e.probabilities(i);
             int predicted = e.predicted(i), target = e.target(i);
@@ -155,7 +165,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
                     predicted, names.get(predicted), target, names.get(target), (double) e.targetLogit(i), p[predicted], p[target],
                     e.relevanceSum(i), e.absorbedShare(i), pre.height(), pre.width(), heatmap, st.positiveSum(), st.negativeSum(),
                     st.maxAbs(), nanToNull(st.centroidX()), nanToNull(st.centroidY()), st.entropy(), st.borderShare(), grid,
-                    st.gridShares(), logits, null, null);
+                    st.gridShares(), logits, contentSha256, null, null);
         }
 
         private Row failure(Row in, String stage, String message) {
@@ -170,6 +180,14 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     }
 
     private record Failure(String stage, String message) {}
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static Double nanToNull(double v) { return Double.isNaN(v) ? null : v; }
 
