@@ -22,6 +22,8 @@ public final class Settings {
         MODEL("model", "PATH.onnx", "the image classifier to explain"),
         INPUT("input", "PATH", "images: a folder tree (label = parent folder), IDX files, or a Parquet table"),
         OUTPUT("output", "DIR", "where the audit is written"),
+        BASELINE("baseline", "DIR", "an earlier run's --output: images it explained that are unchanged (same id, label and content "
+                + "SHA-256; same model and settings) are copied from it, not explained again"),
         CONFIG("config", "FILE", "a properties file with any of these keys (the command line wins)"),
         RULES("rules", "SPEC", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero"),
         PRESET("preset", "NAME", "tutorial (default), epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1"),
