@@ -90,7 +90,7 @@ public final class AuditJob {
         String modelSha256 = Manifest.sha256(setup.modelFile());
         phases.mark("setup and listing");
         Baseline.Matcher unchanged = baseline == null ? null
-                : baseline.matcher(spark, Baseline.compared(setup, options, modelSha256, input, fmt.name()));
+                : baseline.matcher(spark, Baseline.compared(setup, options, modelSha256), input);
         if (baseline != null) phases.mark("baseline keys");
 
         LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");

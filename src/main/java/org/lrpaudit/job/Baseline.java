@@ -65,6 +65,7 @@ final class Baseline {
     private Broadcast<BaselineKeys> keys;
     private BaselineMatches matches;
     private long carried;
+    private double copySeconds;
 
     private Baseline(String dir, JsonNode manifest) {
         this.dir = dir;
@@ -87,7 +88,9 @@ final class Baseline {
                 throw new IllegalArgumentException("--baseline " + dir + " is the --output folder, which this run replaces; write each run to its own folder");
             }
             Path manifest = new Path(path, MANIFEST);
-            if (!fs.exists(manifest)) throw new IllegalArgumentException("--baseline " + dir + " has no " + MANIFEST + " (a run that did not finish writes none)" + fix);
+            if (!fs.exists(manifest)) {
+                throw new IllegalArgumentException("--baseline " + dir + " has no " + MANIFEST + " (a run that did not finish writes none)" + fix);
+            }
             if (!fs.exists(new Path(path, IMAGES))) throw new IllegalArgumentException("--baseline " + dir + " has no images/" + fix);
             try (InputStream in = fs.open(manifest)) {
                 return new Baseline(dir, JSON.readTree(in));
@@ -100,10 +103,11 @@ final class Baseline {
     /**
      * What must be equal, by manifest field, for a baseline row to be the row this run would write: the model (its
      * hash and class names), the effective rules (canonical spec: rules, max-pool modes, attention), preprocessing,
-     * target, grid and max_pixels (which images are refused), the input (path and format: the rows' source column names
-     * it) and the lrp-audit version. The batch size is not: an image's explanation does not depend on its batch.
+     * target, grid and max_pixels (which images are refused), and the lrp-audit version. Not compared: the batch size
+     * (an image's explanation does not depend on its batch) and the input's path, so that a weekly snapshot in a new
+     * folder still uses last week's run; a carried row keeps its baseline source, where the bytes it explains were read.
      */
-    static Map<String, Object> compared(ExplainSetup setup, LrpAudit.Options options, String modelSha256, String input, String format) {
+    static Map<String, Object> compared(ExplainSetup setup, LrpAudit.Options options, String modelSha256) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("model.sha256", modelSha256);
         fields.put("model.classes", setup.classNames());
@@ -112,8 +116,6 @@ final class Baseline {
         fields.put("configuration.target", setup.target().toString());
         fields.put("configuration.grid", options.grid());
         fields.put("configuration.max_pixels", options.maxPixels());
-        fields.put("input.path", input);
-        fields.put("input.format", format.toLowerCase(Locale.ROOT));
         fields.put("versions.lrp_audit", Manifest.versions().getProperty("project", "unknown"));
         return fields;
     }
@@ -122,13 +124,15 @@ final class Baseline {
      * Compares the baseline with this run ({@link #compared}) and, if it holds, broadcasts its keys: the matcher the
      * explain pass consults, or null if every input must be explained.
      */
-    Matcher matcher(SparkSession spark, Map<String, Object> current) {
+    Matcher matcher(SparkSession spark, Map<String, Object> current, String input) {
         Dataset<Row> images = spark.read().parquet(AuditJob.literal(imagesPath()));
         reason = difference(current, images.schema());
         if (reason != null) {
             log.warn("--baseline {} is not comparable: {}; explaining every image", dir, reason);
             return null;
         }
+        String then = manifest.at("/input/path").asText(null);
+        if (!input.equals(then)) log.info("--baseline {} read {}, this run reads {}: carried rows keep their source column", dir, then, input);
         List<Row> parts = images.select(Columns.IMAGE_ID, Columns.LABEL, Columns.CONTENT_SHA256).where(col(Columns.CONTENT_SHA256).isNotNull())
                 .mapPartitions(new Fingerprints(), ExpressionEncoder.apply(Fingerprints.SCHEMA)).collectAsList();
         int n = parts.stream().mapToInt(p -> ((byte[]) p.get(0)).length / 16).sum();
@@ -152,6 +156,7 @@ final class Baseline {
         BaselineMatches.Matched matched = matches.value();
         carried = matched.total();
         if (carried == 0) return 0;
+        long t0 = System.nanoTime();
         Broadcast<BaselineMatches.Matched> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(matched);
         Broadcast<BaselineKeys> set = keys;
         Column copies = functions.udf((UDF3<String, Integer, String, Integer>) (id, label, hash) -> {
@@ -159,13 +164,15 @@ final class Baseline {
             return i < 0 ? 0 : shared.value().copies(i);
         }, DataTypes.IntegerType).apply(col(Columns.IMAGE_ID), col(Columns.LABEL), col(Columns.CONTENT_SHA256));
         Column[] columns = Arrays.stream(Columns.IMAGES.fieldNames()).map(functions::col).toArray(Column[]::new);
-        Dataset<Row> rows = spark.read().parquet(AuditJob.literal(imagesPath())).where(col(Columns.CONTENT_SHA256).isNotNull())
-                .withColumn("copies", copies).where(col("copies").gt(0))
-                .withColumn("copy", explode(array_repeat(lit(true), col("copies")))) // more than one only if the input repeats an image
-                .select(columns);
+        Dataset<Row> rows = spark.read().parquet(AuditJob.literal(imagesPath())).where(col(Columns.CONTENT_SHA256).isNotNull());
+        rows = matched.repeats().isEmpty() ? rows.where(copies.gt(0)) // the usual case: each row once
+                : rows.withColumn("copies", copies).where(col("copies").gt(0)).withColumn("copy", explode(array_repeat(lit(true), col("copies"))));
+        rows = rows.select(columns);
         LrpAudit.writeImageRows(rows, images, SaveMode.Append);
         shared.unpersist();
-        log.info("--baseline {}: {} images carried over unchanged", dir, carried);
+        keys.unpersist(); // executors drop their copy; a second pass over the explain result (errors/ overflow) fetches it again
+        copySeconds = Math.round((System.nanoTime() - t0) / 1e6) / 1000.0;
+        log.info(String.format(Locale.ROOT, "--baseline %s: %,d images carried over unchanged, copied in %.2f s", dir, carried, copySeconds));
         return carried;
     }
 
@@ -176,6 +183,7 @@ final class Baseline {
         out.put("run_id", runId());
         out.put("comparable", reason == null);
         out.put("reason", reason);
+        out.put("copy_seconds", copySeconds); // part of the explain phase: Parquet decodes and re-encodes every carried row
         return out;
     }
 
@@ -190,7 +198,9 @@ final class Baseline {
             JsonNode then = manifest.at("/" + e.getKey().replace('.', '/'));
             String now = json(e.getValue());
             if (then.isMissingNode()) differences.add("its manifest has no " + e.getKey());
-            else if (!then.toString().equals(now)) differences.add(e.getKey() + " differs (baseline " + shortened(then.toString()) + ", now " + shortened(now) + ")");
+            else if (!then.toString().equals(now)) {
+                differences.add(e.getKey() + " differs (baseline " + shortened(then.toString()) + ", now " + shortened(now) + ")");
+            }
         }
         for (StructField f : Columns.IMAGES.fields()) {
             var then = Arrays.stream(images.fields()).filter(g -> g.name().equals(f.name())).findFirst();

@@ -219,7 +219,8 @@ class BaselineTest extends SparkTest {
 
     /**
      * IDX: image_id is file#index and the label comes from another file, so a label can change while the pixels do
-     * not; content_sha256 hashes the image's raw pixels. Both files are rewritten in place (the input path is compared).
+     * not; content_sha256 hashes the image's raw pixels. Then the same files in another folder, as a weekly snapshot:
+     * the input's path is not compared, every image is carried and keeps the source it was read from.
      */
     @Test
     void idxImagesWithNewPixelsOrNewLabelsAreExplainedAgain() throws Exception {
@@ -245,6 +246,15 @@ class BaselineTest extends SparkTest {
         byte[] raw = java.util.Arrays.copyOfRange(pixels, 16 + 3 * 784, 16 + 4 * 784);
         String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(raw));
         assertEquals(expected, now.get("t10k-images-idx3-ubyte.gz#000003").getAs(Columns.CONTENT_SHA256));
+
+        Path snapshot = Files.createDirectories(tmp.resolve("idx-next"));
+        Files.copy(images, snapshot.resolve(images.getFileName()));
+        Files.copy(labels, snapshot.resolve(labels.getFileName()));
+        Path next = dir.resolve("next");
+        assertEquals(0, engineImages(() -> AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--spray", "off",
+                "--input", snapshot.resolve(images.getFileName()).toString(), "--output", next.toString(), "--baseline", dir.resolve("now").toString()}))));
+        assertEquals(200, manifest(next).get("counts").get("carried_over").asLong());
+        assertEquals(now, byId(next.resolve("images")));
     }
 
     static String[] concat(String[] a, String... b) {
