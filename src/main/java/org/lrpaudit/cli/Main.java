@@ -118,8 +118,9 @@ public final class Main {
 
     static void audit(Settings s, PrintStream out) {
         AuditJob.Result r = AuditJob.run(s);
-        out.printf("lrp-audit: %,d images in %.1f s: %,d explained, %,d failed%s%n", r.input(), r.duration().toMillis() / 1000.0,
-                r.explained(), r.failed(), r.accuracy() == null ? "" : String.format(", accuracy %.1f%% where labelled", 100 * r.accuracy()));
+        out.printf("lrp-audit: %,d images in %.1f s: %,d explained%s, %,d failed%s%n", r.input(), r.duration().toMillis() / 1000.0,
+                r.explained(), r.carriedOver() == 0 ? "" : String.format(" (%,d carried over from --baseline)", r.carriedOver()), r.failed(),
+                r.accuracy() == null ? "" : String.format(", accuracy %.1f%% where labelled", 100 * r.accuracy()));
         out.println(ClassSummary.render(r.classes()));
         out.printf("images/   %s/images   (one row per explained image: heatmap and statistics)%n", r.output());
         out.printf("classes/  %s/classes  (per class aggregates, mean heatmaps)%n", r.output());

@@ -22,6 +22,8 @@ public final class Settings {
         MODEL("model", "PATH.onnx", "the image classifier to explain"),
         INPUT("input", "PATH", "images: a folder tree (label = parent folder), IDX files, or a Parquet table"),
         OUTPUT("output", "DIR", "where the audit is written"),
+        BASELINE("baseline", "DIR", "an earlier run's --output: images it explained that are unchanged (same id, label and content "
+                + "SHA-256; same model and settings) are copied from it, not explained again; compare: the audit to compare with"),
         CONFIG("config", "FILE", "a properties file with any of these keys (the command line wins)"),
         RULES("rules", "SPEC", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero"),
         PRESET("preset", "NAME", "tutorial (default), epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1"),
@@ -53,7 +55,6 @@ public final class Settings {
         SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
         REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
-        BASELINE("baseline", "DIR", "compare: the earlier audit's --output folder to compare with"),
         CURRENT("current", "DIR", "compare: the audit to check against the baseline (default output: this folder)"),
         THRESHOLDS("thresholds", "FILE", "compare: a properties file overriding check thresholds (CHECK.warn, CHECK.fail, CHECK.fail.CLASS)"),
         FAIL_ON("fail-on", "fail|warn", "compare: exit 1 when a check fails (default) or also when one warns"),

@@ -51,7 +51,8 @@ public final class AuditJob {
 
     /** Where the outputs went and what they hold. */
     public record Result(String output, long input, long explained, long failed, Double accuracy, Duration duration,
-                         List<Row> classes, List<Findings.Finding> findings, String report, Map<String, Double> phaseSeconds) {}
+                         List<Row> classes, List<Findings.Finding> findings, String report, Map<String, Double> phaseSeconds,
+                         long carriedOver) {}
 
     private AuditJob() {}
 
@@ -78,7 +79,8 @@ public final class AuditJob {
         SparkSession spark = session(s);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (s.flag(Key.RESUME)) ChunkedExplain.requireResumable(hadoop, output);
-        else prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
+        Baseline baseline = Baseline.open(hadoop, s.get(Key.BASELINE), output); // before --overwrite empties the output
+        if (!s.flag(Key.RESUME)) prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
         DatasetSources.requireNonEmpty(spark, input);
         DatasetSources.Format fmt = format.equals("auto") ? DatasetSources.detect(spark, input) : DatasetSources.parseFormat(format);
         DatasetSources.Source source = switch (fmt) {
@@ -89,12 +91,16 @@ public final class AuditJob {
         };
         NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
         log.info("lrp-audit run {}: {} ({} input) -> {}; model {} with {}", runId, input, fmt, output, setup.modelPath(), setup.composite());
+        String modelSha256 = Manifest.sha256(setup.modelFile());
         phases.mark("setup and listing");
+        Baseline.Matcher unchanged = baseline == null ? null
+                : baseline.matcher(spark, Baseline.compared(setup, options, modelSha256), input);
+        if (baseline != null) phases.mark("baseline keys");
 
         LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
         FailureCollector failures = new FailureCollector(failureCap);
         spark.sparkContext().register(failures, "lrp-audit failures");
-        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures); // one pass: not cached
+        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures, unchanged); // one pass: not cached
         long total = source.count();
         ChunkedExplain chunks = ChunkedExplain.plan(s, source, output, runId, setup, hadoop);
         ScheduledExecutorService progress = Progress.start(done, total);
@@ -103,8 +109,13 @@ public final class AuditJob {
             lock = OutputLock.acquire(hadoop, output, runId); // held to the end, a failed run's end included
             if (!chunks.resuming()) claimOutput(hadoop, output, s.flag(Key.OVERWRITE));
             String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            if (chunks.single()) LrpAudit.writeImages(result, images, SaveMode.Overwrite);
-            else chunks.explain(spark, runId, setup, options, done, failureCap, progress); // writes errors/ too
+            if (chunks.single()) {
+                LrpAudit.writeImages(result, images, SaveMode.Overwrite);
+                if (baseline != null) baseline.copyMatched(spark, images);
+            } else {
+                chunks.explain(spark, runId, setup, options, done, failureCap, progress, baseline, unchanged); // writes errors/ too
+            }
+            long carried = baseline == null ? 0 : baseline.carried();
             phases.mark(EXPLAIN_PHASE);
             progress.shutdownNow(); // every image is explained; later phases would log a falling rate
             if (chunks.single() && failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
@@ -140,16 +151,17 @@ public final class AuditJob {
             lock.tookOver().ifPresent(stale -> manifest.put("took_over_lock", stale.toMap()));
             manifest.put("end", end.toString());
             manifest.put("duration_seconds", Duration.between(start, end).toMillis() / 1000.0);
-            manifest.put("counts", Map.of("input", total, "explained", explained, "failed", failed));
+            manifest.put("counts", Manifest.counts(total, explained, carried, failed));
             manifest.put("accuracy", accuracy);
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("path", setup.modelFile().toAbsolutePath().toString());
-            model.put("sha256", Manifest.sha256(setup.modelFile()));
+            model.put("sha256", modelSha256);
             model.put("classes", setup.classNames());
             model.put("notes", setup.network().notes());
             manifest.put("model", model);
             manifest.put("input", Map.of("path", input, "format", fmt.name().toLowerCase()));
             manifest.put("settings", s.asMap());
+            manifest.put("baseline", baseline == null ? null : baseline.describe());
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("rules", setup.composite().canonicalSpec());
             config.put("rules_source", setup.composite().source());
@@ -178,7 +190,8 @@ public final class AuditJob {
             log.info("phases: {}", phases);
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
             chunks.finish(hadoop);
-            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds());
+            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds(),
+                    carried);
         } finally {
             progress.shutdownNow();
             if (lock != null) lock.close();

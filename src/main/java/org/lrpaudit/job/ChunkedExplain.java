@@ -114,7 +114,7 @@ final class ChunkedExplain {
      * replaced by one that counts the chunks kept as done.
      */
     void explain(SparkSession spark, String runId, ExplainSetup setup, LrpAudit.Options options, LongAccumulator done, int failureCap,
-                 ScheduledExecutorService progress) {
+                 ScheduledExecutorService progress, Baseline baseline, Baseline.Matcher unchanged) {
         progress.shutdownNow();
         Path dir = new Path(output, DIR);
         try {
@@ -140,7 +140,7 @@ final class ChunkedExplain {
                     carried, todo.size());
             ScheduledExecutorService counting = AuditJob.Progress.start(done, source.count(), carried);
             try {
-                for (int k : todo) explainChunk(spark, k, setup, options, done, failureCap);
+                for (int k : todo) explainChunk(spark, k, setup, options, done, failureCap, baseline, unchanged);
             } finally {
                 counting.shutdownNow();
             }
@@ -174,12 +174,14 @@ final class ChunkedExplain {
         }
     }
 
+    /** With a baseline, the chunk's carried rows are copied into it before its errors/ commit it: a chunk is whole or redone. */
     private void explainChunk(SparkSession spark, int k, ExplainSetup setup, LrpAudit.Options options, LongAccumulator done,
-                              int failureCap) {
+                              int failureCap, Baseline baseline, Baseline.Matcher unchanged) {
         FailureCollector failures = new FailureCollector(failureCap);
         spark.sparkContext().register(failures, "lrp-audit failures, chunk " + k);
-        Dataset<Row> result = LrpAudit.explain(source.chunks().chunk(k, size), setup, options, done, failures);
+        Dataset<Row> result = LrpAudit.explain(source.chunks().chunk(k, size), setup, options, done, failures, unchanged);
         LrpAudit.writeImages(result, part(k, "images"), SaveMode.Overwrite);
+        if (baseline != null) baseline.copyMatched(spark, part(k, "images"));
         // as AuditJob writes errors/: from the driver, or by a second pass over this chunk when too many failed
         Dataset<Row> errors = failures.overflowed() ? LrpAudit.failures(result) : spark.createDataFrame(failures.value(), Columns.ERRORS);
         errors.coalesce(1).write().mode(SaveMode.Overwrite).parquet(part(k, "errors")); // its _SUCCESS commits the chunk

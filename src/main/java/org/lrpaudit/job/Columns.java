@@ -45,7 +45,7 @@ public final class Columns {
             HEATMAP_HEIGHT = "heatmap_height", HEATMAP_WIDTH = "heatmap_width", HEATMAP = "heatmap",
             POSITIVE_SUM = "positive_sum", NEGATIVE_SUM = "negative_sum", MAX_ABS = "max_abs", CENTROID_X = "centroid_x",
             CENTROID_Y = "centroid_y", ENTROPY = "entropy", BORDER_SHARE = "border_share", GRID_SIZE = "grid_size",
-            GRID = "grid", LOGITS = "logits", ERROR_STAGE = "error_stage", ERROR = "error", STAGE = "stage";
+            GRID = "grid", LOGITS = "logits", CONTENT_SHA256 = "content_sha256", ERROR_STAGE = "error_stage", ERROR = "error", STAGE = "stage";
 
     /** Spark's setting for how array columns are laid out in Parquet ("true": two-level lists; see LrpAudit). */
     public static final String LIST_LAYOUT_SETTING = "spark.sql.parquet.writeLegacyFormat";
@@ -54,7 +54,10 @@ public final class Columns {
     public static final List<String> STATISTICS = List.of(RELEVANCE_SUM, ABSORBED_SHARE, POSITIVE_SUM, NEGATIVE_SUM, MAX_ABS,
             CENTROID_X, CENTROID_Y, ENTROPY, BORDER_SHARE, TARGET_LOGIT, PROBABILITY);
 
-    /** images/: one row per explained image. */
+    /**
+     * images/: one row per explained image. {@code content_sha256} is the hex SHA-256 of the input's {@code content} as
+     * read (file bytes, or the raw pixel slice of an IDX image): what --baseline compares to tell an unchanged image.
+     */
     public static final StructType IMAGES = new StructType(new StructField[] {
             createStructField(IMAGE_ID, StringType, false),
             createStructField(SOURCE, StringType, true),
@@ -81,7 +84,8 @@ public final class Columns {
             createStructField(BORDER_SHARE, DoubleType, false),
             createStructField(GRID_SIZE, IntegerType, false),
             createStructField(GRID, createArrayType(FloatType, false), false),
-            createStructField(LOGITS, createArrayType(FloatType, false), false)});
+            createStructField(LOGITS, createArrayType(FloatType, false), false),
+            createStructField(CONTENT_SHA256, StringType, false)});
 
     /** What the explain step returns: images/ columns (nullable) plus the failure, if any. */
     public static final StructType RESULT = withErrors(IMAGES);

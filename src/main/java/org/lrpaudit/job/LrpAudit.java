@@ -64,10 +64,17 @@ public final class LrpAudit {
     /** @param failures if not null, also receives every errors/ row as it is made */
     static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress,
                                 FailureCollector failures) {
+        return explain(images, setup, options, progress, failures, null);
+    }
+
+    /** @param baseline if not null, inputs it already explained yield no row (see {@link Baseline}) */
+    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress,
+                                FailureCollector failures, Baseline.Matcher baseline) {
         SparkSession spark = images.sparkSession();
         Broadcast<ExplainSetup> shared = spark.sparkContext().broadcast(setup, scala.reflect.ClassTag$.MODULE$.apply(ExplainSetup.class));
         LongAccumulator counter = progress != null ? progress : spark.sparkContext().longAccumulator("lrp-audit images");
-        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter, failures),
+        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter, failures,
+                baseline),
                 ExpressionEncoder.apply(Columns.RESULT));
     }
 
@@ -100,9 +107,12 @@ public final class LrpAudit {
      * Writes the explained rows of {@code result} as images/ Parquet, with {@link #IMAGES_SESSION_SETTINGS} held for
      * the write (unless the session sets them) and {@link #parquetOptions()}.
      */
-    public static void writeImages(Dataset<Row> result, String path, SaveMode mode) {
-        try (SessionSettings.Applied layout = SessionSettings.apply(result.sparkSession(), IMAGES_SESSION_SETTINGS)) {
-            explained(result).write().mode(mode).options(parquetOptions()).parquet(path);
+    public static void writeImages(Dataset<Row> result, String path, SaveMode mode) { writeImageRows(explained(result), path, mode); }
+
+    /** Writes rows that already have the images/ columns (e.g. copied from an earlier run) as {@link #writeImages} does. */
+    static void writeImageRows(Dataset<Row> images, String path, SaveMode mode) {
+        try (SessionSettings.Applied layout = SessionSettings.apply(images.sparkSession(), IMAGES_SESSION_SETTINGS)) {
+            images.write().mode(mode).options(parquetOptions()).parquet(path);
         }
     }
 

@@ -46,6 +46,20 @@ final class Manifest {
         return p;
     }
 
+    /**
+     * The counts: input = explained + failed; explained = the rows of images/, of which explained_now were explained by
+     * this run and carried_over copied from --baseline (0 without one).
+     */
+    static Map<String, Long> counts(long input, long explained, long carriedOver, long failed) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("input", input);
+        counts.put("explained", explained);
+        counts.put("explained_now", explained - carriedOver);
+        counts.put("carried_over", carriedOver);
+        counts.put("failed", failed);
+        return counts;
+    }
+
     /** The rule of every layer, by index, as in the describe table. */
     static Map<String, Object> layers(Network net, Composite composite) {
         Map<String, Object> out = new LinkedHashMap<>();

@@ -1,11 +1,14 @@
 package org.lrpaudit.job;
 
 import java.awt.image.BufferedImage;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -23,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The executor side: streams a partition through decode ▸ preprocess ▸ LRP in batches of a fixed size, emitting one
  * row per input — the explanation, or the stage and reason it failed. A batch the engine rejects is retried image by
- * image so that one bad input costs only its own row.
+ * image so that one bad input costs only its own row. With a baseline, an input it already explained (same id, label
+ * and content hash) yields no row here: it is recorded in the baseline's matches and copied afterwards.
  */
 final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     static final String READ = "read", DECODE = "decode", PREPROCESS = "preprocess", EXPLAIN = "explain";
@@ -40,15 +44,20 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     private final long maxPixels;
     private final LongAccumulator processed;
     private final FailureCollector failures; // null: the caller reads failures from the result
+    private final Baseline.Matcher baseline; // null: explain every input
+
+    /** Images handed to the engine in this JVM: what tests in local mode count to see which images were explained. */
+    static final LongAdder ENGINE_IMAGES = new LongAdder();
 
     PartitionExplainer(Broadcast<ExplainSetup> setup, int batchSize, int grid, long maxPixels, LongAccumulator processed,
-                       FailureCollector failures) {
+                       FailureCollector failures, Baseline.Matcher baseline) {
         this.setup = setup;
         this.batchSize = batchSize;
         this.grid = grid;
         this.maxPixels = maxPixels;
         this.processed = processed;
         this.failures = failures;
+        this.baseline = baseline;
     }
 
     @Override public Iterator<Row> call(Iterator<Row> input) {
@@ -75,20 +84,32 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         private final ImageDecoder decoder = new ImageDecoder(maxPixels);
         private final Preprocessing pre = s.preprocessing();
         private final int pixels = (int) (pre.channels() * (long) pre.height() * pre.width());
+        private final MessageDigest sha256 = Baseline.sha256();
 
         void nextBatch(Iterator<Row> input, ArrayDeque<Row> out) {
             List<Row> batch = new ArrayList<>(batchSize);
+            List<String> hashes = new ArrayList<>(batchSize);
             List<float[]> inputs = new ArrayList<>(batchSize);
             List<Integer> targets = new ArrayList<>(batchSize);
             int consumed = 0;
             while (batch.size() < batchSize && input.hasNext()) {
                 Row row = input.next();
                 consumed++;
+                byte[] content = (byte[]) row.get(IN_CONTENT);
+                String hash = content == null ? null : HexFormat.of().formatHex(sha256.digest(content));
+                if (baseline != null && hash != null && row.get(IN_READ_ERROR) == null
+                        && baseline.carries((String) row.get(IN_IMAGE_ID), hash, (Integer) row.get(IN_LABEL))) {
+                    continue; // explained by the baseline: its row is copied after this pass
+                }
                 Failure failure = prepare(row, inputs, targets);
-                if (failure != null) out.add(failure(row, failure.stage(), failure.message()));
-                else batch.add(row);
+                if (failure != null) {
+                    out.add(failure(row, failure.stage(), failure.message()));
+                } else {
+                    batch.add(row);
+                    hashes.add(hash);
+                }
             }
-            if (!batch.isEmpty()) explain(batch, inputs, targets, out);
+            if (!batch.isEmpty()) explain(batch, hashes, inputs, targets, out);
             processed.add(consumed);
         }
 
@@ -121,17 +142,17 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             return null;
         }
 
-        private void explain(List<Row> batch, List<float[]> inputs, List<Integer> targets, ArrayDeque<Row> out) {
+        private void explain(List<Row> batch, List<String> hashes, List<float[]> inputs, List<Integer> targets, ArrayDeque<Row> out) {
             try {
                 Explanation e = run(inputs, targets);
-                for (int i = 0; i < batch.size(); i++) out.add(success(batch.get(i), e, i));
+                for (int i = 0; i < batch.size(); i++) out.add(success(batch.get(i), hashes.get(i), e, i));
             } catch (RuntimeException batchFailure) {
                 if (batch.size() == 1) {
                     out.add(failure(batch.get(0), EXPLAIN, String.valueOf(batchFailure.getMessage())));
                     return;
                 }
                 for (int i = 0; i < batch.size(); i++) { // isolate the culprit
-                    explain(List.of(batch.get(i)), List.of(inputs.get(i)), List.of(targets.get(i)), out);
+                    explain(List.of(batch.get(i)), List.of(hashes.get(i)), List.of(inputs.get(i)), List.of(targets.get(i)), out);
                 }
             }
         }
@@ -140,11 +161,12 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             float[] flat = new float[inputs.size() * pixels];
             for (int i = 0; i < inputs.size(); i++) System.arraycopy(inputs.get(i), 0, flat, i * pixels, pixels);
             int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
+            ENGINE_IMAGES.add(t.length);
             return engine.explain(Nd4j.create(flat, new long[] {inputs.size(), pre.channels(), pre.height(), pre.width()}, DataType.FLOAT),
                     t, false);
         }
 
-        private Row success(Row in, Explanation e, int i) {
+        private Row success(Row in, String contentSha256, Explanation e, int i) {
             float[] logits = e.logits(i);
             double[] p = e.probabilities(i);
             int predicted = e.predicted(i), target = e.target(i);
@@ -155,7 +177,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
                     predicted, names.get(predicted), target, names.get(target), (double) e.targetLogit(i), p[predicted], p[target],
                     e.relevanceSum(i), e.absorbedShare(i), pre.height(), pre.width(), heatmap, st.positiveSum(), st.negativeSum(),
                     st.maxAbs(), nanToNull(st.centroidX()), nanToNull(st.centroidY()), st.entropy(), st.borderShare(), grid,
-                    st.gridShares(), logits, null, null);
+                    st.gridShares(), logits, contentSha256, null, null);
         }
 
         private Row failure(Row in, String stage, String message) {

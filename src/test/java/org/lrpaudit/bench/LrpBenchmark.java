@@ -17,7 +17,8 @@ public final class LrpBenchmark {
     public static void main(String[] args) throws Exception {
         String suite = "engine", python = "/usr/bin/python3", vgg = "/tmp/lrp-bench/vgg16.onnx";
         int rounds = 5, repeats = 3, warmup = 2, batch = 32, rows = 20_000;
-        String only = null, idx = SparkJobBenchmark.FASHION_T10K.toString();
+        String only = null, idx = SparkJobBenchmark.FASHION_T10K.toString(), master = "local[2]", model = null;
+        double changed = 0.1;
         boolean reference = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -32,9 +33,13 @@ public final class LrpBenchmark {
                 case "--no-reference" -> reference = false;
                 case "--idx" -> idx = args[++i];
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
+                case "--master" -> master = args[++i];
+                case "--model" -> model = args[++i];
+                case "--changed" -> changed = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --suite engine|spark|write [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
-                        + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz --rows N]");
+                        + "; use --suite engine|spark|write|baseline [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
+                        + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz --rows N --master URL"
+                        + " --changed SHARE --model M.onnx]");
             }
         }
         NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
@@ -44,6 +49,7 @@ public final class LrpBenchmark {
         if (suite.equals("engine")) engine(new EngineBenchmark(reference ? python : null, threads, rounds, repeats, warmup), Path.of(vgg), only);
         else if (suite.equals("spark")) spark(new SparkJobBenchmark().run(rounds, batch, Path.of(idx)));
         else if (suite.equals("write")) write(new ImagesWriteBenchmark().run(rows, rounds));
+        else if (suite.equals("baseline")) new BaselineBenchmark().run(rounds, Path.of(idx), master, changed, model);
         else throw new IllegalArgumentException("unknown suite " + suite);
     }
 
