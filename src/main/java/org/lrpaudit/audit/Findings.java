@@ -175,7 +175,8 @@ public final class Findings {
         return out;
     }
 
-    private static double[] vector(Row r) {
+    /** A clusters/ row's mean R⁺ map, summing to 1. */
+    public static double[] vector(Row r) {
         List<Double> v = r.getList(r.fieldIndex(SpectralAnalysis.MEAN_VECTOR));
         double[] out = new double[v.size()];
         double sum = 0;

@@ -122,11 +122,11 @@ final class ClassChecks {
         double match = thresholds.parameter(Thresholds.MATCH_DISTANCE), unmatched = 0, worst = -1;
         StringBuilder reason = new StringBuilder();
         for (Row c : now) {
-            double[] p = vector(c);
+            double[] p = Findings.vector(c);
             double nearest = Double.POSITIVE_INFINITY;
             int nearestCluster = -1;
             for (Row b : before) {
-                double d = totalVariation(vector(b), p);
+                double d = totalVariation(Findings.vector(b), p);
                 if (d < nearest) { nearest = d; nearestCluster = b.getInt(b.fieldIndex(SpectralAnalysis.CLUSTER)); }
             }
             if (before.isEmpty() || nearest <= match) continue;
@@ -139,7 +139,7 @@ final class ClassChecks {
                 reason.append(String.format(Locale.ROOT, "%s: cluster %d (%.0f%% of the class) has no counterpart in the baseline (nearest: "
                         + "baseline cluster %d, %.0f%% of its relevance elsewhere); its evidence lies most %s", name,
                         c.getInt(c.fieldIndex(SpectralAnalysis.CLUSTER)), 100 * share, nearestCluster, 100 * nearest,
-                        Findings.where(p, vector(before.get(0)), h, w)));
+                        Findings.where(p, Findings.vector(before.get(0)), h, w)));
             }
         }
         if (reason.isEmpty()) reason.append(before.isEmpty() || now.isEmpty() ? name + ": not clustered in one of the runs"
@@ -160,15 +160,6 @@ final class ClassChecks {
             throw new IllegalArgumentException("classes/ heatmaps hold " + positive.length + " values, not " + height + "x" + width);
         }
         return HeatmapVectors.of(positive, height, width, MAP_SIZE, HeatmapVectors.Normalisation.POSITIVE);
-    }
-
-    private static double[] vector(Row cluster) {
-        List<Double> v = cluster.getList(cluster.fieldIndex(SpectralAnalysis.MEAN_VECTOR));
-        double[] out = new double[v.size()];
-        double sum = 0;
-        for (int i = 0; i < out.length; i++) sum += out[i] = v.get(i);
-        if (sum > 0) for (int i = 0; i < out.length; i++) out[i] /= sum;
-        return out;
     }
 
     /** ½ Σ |p − q| of two maps that each sum to 1: the share of one that would have to move to look like the other. */

@@ -24,6 +24,7 @@ import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.job.Columns;
 import org.lrpaudit.job.OutputFiles;
 import org.lrpaudit.render.Heatmaps;
+import static org.lrpaudit.render.Report.esc;
 
 /**
  * Writes a comparison under a folder: comparison/ (Parquet, one row per check), comparison.json (the verdict, the exit
@@ -151,8 +152,4 @@ public final class ComparisonOutput {
     }
 
     private static String num(double v) { return String.format(Locale.ROOT, "%.3f", v); }
-
-    private static String esc(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-    }
 }
