@@ -94,12 +94,18 @@ class ResumeTest extends SparkTest {
         return out;
     }
 
+    /** Starts the job in its own JVM and returns once it has committed {@code chunks} chunks (or ended, or 5 minutes passed). */
+    static Process startUntilCommitted(Path out, Path log, int chunks) throws Exception {
+        Process job = start(args(out), log);
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (committed(out) < chunks && job.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        return job;
+    }
+
     @Test
     void aKilledRunResumesToTheOutputOfAnUninterruptedOne() throws Exception {
         Path out = tmp.resolve("killed");
-        Process job = start(args(out), tmp.resolve("killed.log"));
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (committed(out) < 4 && job.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        Process job = startUntilCommitted(out, tmp.resolve("killed.log"), 4);
         assertTrue(job.isAlive(), "the job ended before it could be killed:\n" + Files.readString(tmp.resolve("killed.log")));
         job.destroyForcibly(); // SIGKILL: no shutdown hook, the lock stays behind
         job.waitFor();
@@ -157,9 +163,7 @@ class ResumeTest extends SparkTest {
     @Test
     void aRunLostAfterItsChunksWereMovedResumesWithoutExplaining() throws Exception {
         Path out = tmp.resolve("late");
-        Process job = start(args(out), tmp.resolve("late.log"));
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (committed(out) < 1 && job.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        Process job = startUntilCommitted(out, tmp.resolve("late.log"), 1);
         job.destroyForcibly();
         job.waitFor();
         Files.writeString(out.resolve("report"), "in the way of report/");
