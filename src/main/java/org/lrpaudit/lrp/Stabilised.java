@@ -2,6 +2,7 @@ package org.lrpaudit.lrp;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -22,9 +23,12 @@ final class Stabilised {
     private static INDArray divide(INDArray r, INDArray z, INDArray ePerImage, double e) {
         long n = z.size(0);
         INDArray sign = Transforms.sign(z, true), d = sign;
-        if (ePerImage == null) d.muli(e);
-        else d = d.reshape(n, z.length() / n).muliColumnVector(ePerImage).reshape(z.shape());
-        d.addi(z);
+        if (ePerImage == null) {
+            Nd4j.exec(new Axpy(sign, z, d, e)); // d = e·sign(z) + z in one pass: the division runs over every conv output
+        } else {
+            d = d.reshape(n, z.length() / n).muliColumnVector(ePerImage).reshape(z.shape());
+            d.addi(z);
+        }
         INDArray s = Nd4j.createUninitialized(r.dataType(), z.shape());
         Nd4j.exec(DynamicCustomOp.builder("divide_no_nan").addInputs(r.reshape(z.shape()), d).addOutputs(s).build());
         Release.free(sign); // d may be a reshaped view, which close() would not free
