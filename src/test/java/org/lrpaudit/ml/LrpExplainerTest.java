@@ -117,6 +117,28 @@ class LrpExplainerTest extends SparkTest {
         }
     }
 
+    /** The README's example: files read with Spark's binaryFile source, explained in a Pipeline. */
+    @Test
+    void readmeExampleOnSparksBinaryFileSource() throws IOException {
+        Path photos = tmp.resolve("photos");
+        TestImages.copySample(photos, 1);
+        Dataset<Row> files = spark.read().format("binaryFile").option("pathGlobFilter", "*.png")
+                .option("recursiveFileLookup", "true").load(photos.toString());
+        LrpExplainer lrp = sampleExplainer();
+        PipelineModel model = new Pipeline().setStages(new PipelineStage[] {lrp}).fit(files);
+        Dataset<Row> explained = model.transform(files);
+        List<String> expected = new ArrayList<>(List.of("path", "modificationTime", "length", "content"));
+        expected.addAll(lrp.outputColumns());
+        assertEquals(expected, List.of(explained.columns()));
+        List<Row> rows = explained.collectAsList();
+        assertEquals(10, rows.size());
+        for (Row r : rows) {
+            assertNull(r.getAs("error"), r.<String>getAs("path"));
+            assertEquals(784, r.getList(r.fieldIndex("heatmap")).size());
+            assertEquals((long) r.getAs("length"), ((byte[]) r.getAs("content")).length);
+        }
+    }
+
     @Test
     void targetComesFromTheLabelColumnOrAFixedClass() {
         for (Row r : sampleExplainer().setTarget("label").transform(images).filter("error is null").collectAsList()) {
