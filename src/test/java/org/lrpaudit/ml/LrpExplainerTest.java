@@ -73,7 +73,7 @@ class LrpExplainerTest extends SparkTest {
 
     /** Every defined Param's value as JSON (arrays compare by content), by name. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Map<String, String> paramValues(LrpExplainer stage) {
+    static Map<String, String> paramValues(org.apache.spark.ml.param.Params stage) {
         Map<String, String> out = new TreeMap<>();
         for (Param p : stage.params()) if (stage.isDefined(p)) out.put(p.name(), p.jsonEncode(stage.getOrDefault(p)));
         return out;

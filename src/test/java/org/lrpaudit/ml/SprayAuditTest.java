@@ -89,6 +89,11 @@ class SprayAuditTest extends SparkTest {
         assertTrue(ids.size() > 0 && ids.stream().allMatch(id -> id.endsWith(".png")), ids.toString());
         for (Row c : audit.clusters().collectAsList()) assertTrue(c.<Integer>getAs("cluster") < 4);
 
+        String saved = tmp.resolve("spray-stage").toString();
+        spray.write().overwrite().save(saved);
+        assertEquals(LrpExplainerTest.paramValues(spray), LrpExplainerTest.paramValues(SprayAudit.load(saved)));
+        assertEquals(4, SprayAudit.load(saved).getMaxClusters());
+
         IllegalArgumentException noPrefix = assertThrows(IllegalArgumentException.class, () -> new SprayAudit().setIdCol("file").run(explained));
         assertTrue(noPrefix.getMessage().startsWith("SprayAudit: no column 'target': the input is not an LrpExplainer's output"),
                 noPrefix.getMessage());
