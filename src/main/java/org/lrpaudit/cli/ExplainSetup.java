@@ -1,7 +1,6 @@
 package org.lrpaudit.cli;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.Preprocessing;
+import org.lrpaudit.job.ExplainPlan;
 import org.lrpaudit.lrp.Composite;
 import org.lrpaudit.lrp.AttentionRule;
 import org.lrpaudit.lrp.MaxPoolMode;
@@ -21,7 +21,7 @@ import org.lrpaudit.model.OnnxImporter;
  * rule of every layer, the preprocessing (which must produce the model's input shape), class names and target.
  */
 public record ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing,
-                           List<String> classNames, Target target) implements Serializable {
+                           List<String> classNames, Target target) implements ExplainPlan {
 
     public static ExplainSetup from(Settings s) {
         Path modelPath = Path.of(s.require(Key.MODEL));
@@ -40,6 +40,8 @@ public record ExplainSetup(String modelPath, Network network, Composite composit
     }
 
     public Path modelFile() { return Path.of(modelPath); }
+
+    @Override public int targetFor(Integer label) { return target.resolve(label); }
 
     static Preprocessing preprocessing(Settings s, Network net) {
         long[] in = net.inputShape();

@@ -16,8 +16,8 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
-import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.data.ImageDecoder;
 
 /**
@@ -57,25 +57,67 @@ public final class LrpAudit {
      * (content is raw 8-bit gray pixels) and {@code read_error} are optional (see {@link Columns#INPUT}).
      * The returned Dataset has the {@link Columns#RESULT} schema and is lazy: nothing runs until it is used.
      */
-    public static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options) {
+    public static Dataset<Row> explain(Dataset<Row> images, ExplainPlan setup, Options options) {
         return explain(images, setup, options, null, null);
     }
 
     /** @param failures if not null, also receives every errors/ row as it is made */
-    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress,
+    static Dataset<Row> explain(Dataset<Row> images, ExplainPlan setup, Options options, LongAccumulator progress,
                                 FailureCollector failures) {
         return explain(images, setup, options, progress, failures, null);
     }
 
     /** @param baseline if not null, inputs it already explained yield no row (see {@link Baseline}) */
-    static Dataset<Row> explain(Dataset<Row> images, ExplainSetup setup, Options options, LongAccumulator progress,
+    static Dataset<Row> explain(Dataset<Row> images, ExplainPlan setup, Options options, LongAccumulator progress,
                                 FailureCollector failures, Baseline.Matcher baseline) {
         SparkSession spark = images.sparkSession();
-        Broadcast<ExplainSetup> shared = spark.sparkContext().broadcast(setup, scala.reflect.ClassTag$.MODULE$.apply(ExplainSetup.class));
         LongAccumulator counter = progress != null ? progress : spark.sparkContext().longAccumulator("lrp-audit images");
-        return conform(images).mapPartitions(new PartitionExplainer(shared, options.batchSize(), options.grid(), options.maxPixels(), counter, failures,
-                baseline),
+        return conform(images).mapPartitions(new PartitionExplainer(broadcast(spark, setup), PartitionExplainer.Layout.JOB,
+                options.batchSize(), options.grid(), options.maxPixels(), counter, failures, baseline),
                 ExpressionEncoder.apply(Columns.RESULT));
+    }
+
+    /**
+     * Explains every row of {@code frame} and keeps all its columns: the result has them first, then the
+     * {@link #appendedFields} (the images/ columns from {@code predicted} on, with the error columns), each name
+     * prefixed. Lazy, like {@link #explain}.
+     *
+     * @param contentColumn encoded image bytes (binary)
+     * @param labelColumn   an integer label column, or null when the plan's target does not read labels
+     */
+    public static Dataset<Row> appendExplanations(Dataset<Row> frame, String contentColumn, String labelColumn, ExplainPlan plan,
+                                                  Options options, String prefix) {
+        List<Column> cols = new ArrayList<>(List.of(col("*")));
+        for (StructField f : Columns.INPUT.fields()) {
+            Column c = f.name().equals(Columns.IMAGE_ID) ? lit("")
+                    : f.name().equals(Columns.CONTENT) ? frame.col(quoted(contentColumn))
+                    : f.name().equals(Columns.LABEL) && labelColumn != null ? frame.col(quoted(labelColumn))
+                    : lit(null);
+            cols.add(c.cast(f.dataType()).as("__lrp_input_" + f.name())); // read by position: the names only avoid clashes
+        }
+        StructType out = frame.schema();
+        for (StructField f : appendedFields(prefix)) out = out.add(f);
+        SparkSession spark = frame.sparkSession();
+        LongAccumulator counter = spark.sparkContext().longAccumulator("lrp-audit images");
+        return frame.select(cols.toArray(new Column[0])).mapPartitions(new PartitionExplainer(broadcast(spark, plan),
+                PartitionExplainer.Layout.appended(frame.columns().length), options.batchSize(), options.grid(), options.maxPixels(),
+                counter, null, null), ExpressionEncoder.apply(out));
+    }
+
+    /** The columns {@link #appendExplanations} adds, names prefixed: all nullable (a failed row has only the error). */
+    public static List<StructField> appendedFields(String prefix) {
+        List<StructField> out = new ArrayList<>();
+        StructField[] result = Columns.RESULT.fields();
+        for (int i = Columns.RESULT.fieldIndex(Columns.PREDICTED); i < result.length; i++) {
+            out.add(new StructField(prefix + result[i].name(), result[i].dataType(), true, result[i].metadata()));
+        }
+        return out;
+    }
+
+    private static String quoted(String column) { return "`" + column.replace("`", "``") + "`"; }
+
+    private static Broadcast<ExplainPlan> broadcast(SparkSession spark, ExplainPlan plan) {
+        return spark.sparkContext().broadcast(plan, scala.reflect.ClassTag$.MODULE$.apply(ExplainPlan.class));
     }
 
     /**

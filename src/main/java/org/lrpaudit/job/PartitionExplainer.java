@@ -9,13 +9,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 import org.lrpaudit.audit.ImageStatistics;
-import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.data.Preprocessing;
 import org.lrpaudit.lrp.Explanation;
@@ -27,7 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The executor side: streams a partition through decode ▸ preprocess ▸ LRP in batches of a fixed size, emitting one
  * row per input — the explanation, or the stage and reason it failed. A batch the engine rejects is retried image by
  * image so that one bad input costs only its own row. With a baseline, an input it already explained (same id, label
- * and content hash) yields no row here: it is recorded in the baseline's matches and copied afterwards.
+ * and content hash) yields no row here: it is recorded in the baseline's matches and copied afterwards. Rows are
+ * read and written as a {@link Layout} says: the job's own, or a caller's row with the explanation appended.
  */
 final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     static final String READ = "read", DECODE = "decode", PREPROCESS = "preprocess", EXPLAIN = "explain";
@@ -39,7 +41,20 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
 
     private static int in(String column) { return Columns.INPUT.fieldIndex(column); }
 
-    private final Broadcast<ExplainSetup> setup;
+    /**
+     * Where a row's {@link Columns#INPUT} fields start, how many leading columns an output row copies from its input
+     * row, and from which {@link Columns#RESULT} field on the result follows them.
+     */
+    record Layout(int inputFrom, int keptColumns, int resultFrom) implements java.io.Serializable {
+        /** The job's rows: {@link Columns#INPUT} in, {@link Columns#RESULT} out. */
+        static final Layout JOB = new Layout(0, 0, 0);
+
+        /** A caller's n columns, then the input fields; out: the n columns and the result after its input echo. */
+        static Layout appended(int n) { return new Layout(n, n, Columns.IMAGES.fieldIndex(Columns.PREDICTED)); }
+    }
+
+    private final Broadcast<ExplainPlan> setup;
+    private final Layout layout;
     private final int batchSize, grid;
     private final long maxPixels;
     private final LongAccumulator processed;
@@ -49,9 +64,10 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     /** Images handed to the engine in this JVM: what tests in local mode count to see which images were explained. */
     static final LongAdder ENGINE_IMAGES = new LongAdder();
 
-    PartitionExplainer(Broadcast<ExplainSetup> setup, int batchSize, int grid, long maxPixels, LongAccumulator processed,
+    PartitionExplainer(Broadcast<ExplainPlan> setup, Layout layout, int batchSize, int grid, long maxPixels, LongAccumulator processed,
                        FailureCollector failures, Baseline.Matcher baseline) {
         this.setup = setup;
+        this.layout = layout;
         this.batchSize = batchSize;
         this.grid = grid;
         this.maxPixels = maxPixels;
@@ -61,12 +77,15 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override public Iterator<Row> call(Iterator<Row> input) {
+        Worker worker = new Worker();
+        TaskContext task = TaskContext.get(); // null only when a test calls this directly
+        if (task != null) task.addTaskCompletionListener((TaskCompletionListener) context -> worker.lease.close());
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
-            private final Worker worker = new Worker();
 
             @Override public boolean hasNext() {
                 while (ready.isEmpty() && input.hasNext()) worker.nextBatch(input, ready);
+                if (ready.isEmpty()) worker.lease.close(); // the partition is done: the engine may go
                 return !ready.isEmpty();
             }
 
@@ -77,10 +96,11 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    /** Per-task state: the decoder and the shared engine. */
+    /** Per-task state: the decoder and the shared engine, leased for the task. */
     private final class Worker {
-        private final ExplainSetup s = setup.value();
-        private final LrpEngine engine = EngineCache.get(setup);
+        private final ExplainPlan s = setup.value();
+        private final EngineCache.Lease lease = EngineCache.acquire(setup);
+        private final LrpEngine engine = lease.engine();
         private final ImageDecoder decoder = new ImageDecoder(maxPixels);
         private final Preprocessing pre = s.preprocessing();
         private final int pixels = (int) (pre.channels() * (long) pre.height() * pre.width());
@@ -95,10 +115,10 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             while (batch.size() < batchSize && input.hasNext()) {
                 Row row = input.next();
                 consumed++;
-                byte[] content = (byte[]) row.get(IN_CONTENT);
+                byte[] content = (byte[]) input(row, IN_CONTENT);
                 String hash = content == null ? null : HexFormat.of().formatHex(sha256.digest(content));
-                if (baseline != null && hash != null && row.get(IN_READ_ERROR) == null
-                        && baseline.carries((String) row.get(IN_IMAGE_ID), hash, (Integer) row.get(IN_LABEL))) {
+                if (baseline != null && hash != null && input(row, IN_READ_ERROR) == null
+                        && baseline.carries((String) input(row, IN_IMAGE_ID), hash, (Integer) input(row, IN_LABEL))) {
                     continue; // explained by the baseline: its row is copied after this pass
                 }
                 Failure failure = prepare(row, inputs, targets);
@@ -115,10 +135,10 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
 
         /** Decodes and preprocesses one input into inputs/targets; returns why it failed, or null. */
         private Failure prepare(Row row, List<float[]> inputs, List<Integer> targets) {
-            String readError = (String) row.get(IN_READ_ERROR);
+            String readError = (String) input(row, IN_READ_ERROR);
             if (readError != null) return new Failure(READ, readError);
-            byte[] content = (byte[]) row.get(IN_CONTENT);
-            Integer rawH = (Integer) row.get(IN_RAW_HEIGHT), rawW = (Integer) row.get(IN_RAW_WIDTH);
+            byte[] content = (byte[]) input(row, IN_CONTENT);
+            Integer rawH = (Integer) input(row, IN_RAW_HEIGHT), rawW = (Integer) input(row, IN_RAW_WIDTH);
             BufferedImage image;
             try {
                 if (content == null) throw new ImageDecoder.BadImageException("no image bytes");
@@ -126,10 +146,10 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             } catch (ImageDecoder.BadImageException e) {
                 return new Failure(DECODE, e.getMessage());
             }
-            Integer label = (Integer) row.get(IN_LABEL);
+            Integer label = (Integer) input(row, IN_LABEL);
             int target;
             try {
-                target = s.target().resolve(label);
+                target = s.targetFor(label);
             } catch (IllegalArgumentException e) {
                 return new Failure(PREPROCESS, String.valueOf(e.getMessage()));
             }
@@ -173,22 +193,33 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             float[] heatmap = e.heatmap(i);
             ImageStatistics st = ImageStatistics.of(heatmap, pre.height(), pre.width(), grid);
             List<String> names = s.classNames();
-            return RowFactory.create(in.get(IN_IMAGE_ID), in.get(IN_SOURCE), in.get(IN_LABEL), in.get(IN_LABEL_NAME),
+            return output(in, new Object[] {input(in, IN_IMAGE_ID), input(in, IN_SOURCE), input(in, IN_LABEL), input(in, IN_LABEL_NAME),
                     predicted, names.get(predicted), target, names.get(target), (double) e.targetLogit(i), p[predicted], p[target],
                     e.relevanceSum(i), e.absorbedShare(i), pre.height(), pre.width(), heatmap, st.positiveSum(), st.negativeSum(),
                     st.maxAbs(), nanToNull(st.centroidX()), nanToNull(st.centroidY()), st.entropy(), st.borderShare(), grid,
-                    st.gridShares(), logits, contentSha256, null, null);
+                    st.gridShares(), logits, contentSha256, null, null});
         }
 
         private Row failure(Row in, String stage, String message) {
             Object[] values = new Object[Columns.RESULT.size()];
-            values[0] = in.get(IN_IMAGE_ID);
-            values[1] = in.get(IN_SOURCE);
+            values[0] = input(in, IN_IMAGE_ID);
+            values[1] = input(in, IN_SOURCE);
             values[values.length - 2] = stage;
             values[values.length - 1] = message;
             if (failures != null) failures.add(RowFactory.create(values[0], values[1], stage, message)); // an errors/ row
-            return RowFactory.create(values);
+            return output(in, values);
         }
+    }
+
+    private Object input(Row row, int field) { return row.get(layout.inputFrom() + field); }
+
+    /** The output row: the input row's kept columns, then the result from the layout's first result field. */
+    private Row output(Row in, Object[] result) {
+        if (layout.equals(Layout.JOB)) return RowFactory.create(result);
+        Object[] values = new Object[layout.keptColumns() + result.length - layout.resultFrom()];
+        for (int i = 0; i < layout.keptColumns(); i++) values[i] = in.get(i);
+        System.arraycopy(result, layout.resultFrom(), values, layout.keptColumns(), result.length - layout.resultFrom());
+        return RowFactory.create(values);
     }
 
     private record Failure(String stage, String message) {}

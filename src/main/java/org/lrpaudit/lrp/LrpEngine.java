@@ -24,15 +24,17 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 /**
  * Explains a batch of images with LRP: a forward pass keeping every activation, the target's logit as the
  * initial relevance, then each layer's rule from the top down. Built once per network and composite;
- * immutable and safe to share between threads (executor tasks).
+ * immutable and safe to share between threads (executor tasks). {@link #close} frees its native arrays at once, for
+ * callers that build engines for many models in one JVM; otherwise the garbage collector frees them eventually.
  */
-public final class LrpEngine {
+public final class LrpEngine implements AutoCloseable {
 
     private final Network network;
     private final Composite composite;
     private final List<PreparedLayer> layers;
     private final long[] inputShape;
     private final int chunk;
+    private volatile boolean closed;
     /**
      * Each engine pass allocates from a per-thread ND4J workspace: the first pass learns how much memory a pass needs,
      * later passes reuse that one block instead of asking the allocator (and the kernel, page by page) again.
@@ -104,9 +106,7 @@ public final class LrpEngine {
         int perPass = Math.max(1, Math.min(batch, chunk));
         long model = 0;
         for (int i = 0; i < network.size(); i++) model += network.layer(i).parameterCount() * Float.BYTES;
-        java.util.Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        long held = 0;
-        for (PreparedLayer l : layers) for (INDArray a : l.held()) if (seen.add(a)) held += a.length() * a.dataType().width();
+        long held = heldBytes();
         long imageFloats = inputShape[0] * inputShape[1] * inputShape[2];
         // per image of a batch: the preprocessed float[], its copy in the stacked batch, the relevance, the heatmap
         // (a channel sum, at most as large) and the images/ row holding it
@@ -134,6 +134,20 @@ public final class LrpEngine {
         } finally {
             probe.shutdown();
         }
+    }
+
+    /** Native bytes of the arrays the engine keeps for its lifetime (ρ-weights, bounds, constants). */
+    public long heldBytes() {
+        java.util.Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long held = 0;
+        for (PreparedLayer l : layers) for (INDArray a : l.held()) if (seen.add(a)) held += a.length() * a.dataType().width();
+        return held;
+    }
+
+    /** Frees the held arrays now; the engine refuses to explain afterwards. Only when no thread is still using it. */
+    @Override public void close() {
+        closed = true;
+        for (PreparedLayer l : layers) for (INDArray a : l.held()) Release.free(a);
     }
 
     public Network network() { return network; }
@@ -341,6 +355,7 @@ public final class LrpEngine {
     }
 
     private INDArray checkInput(INDArray x) {
+        if (closed) throw new IllegalStateException("the engine for " + network.name() + " was closed");
         long[] s = x.shape();
         if (s.length != 4 || s[1] != inputShape[0] || s[2] != inputShape[1] || s[3] != inputShape[2]) {
             throw new IllegalArgumentException("input batch of shape " + Arrays.toString(s) + " does not fit " + network.name()

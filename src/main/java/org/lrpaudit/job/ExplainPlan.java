@@ -1,0 +1,29 @@
+package org.lrpaudit.job;
+
+import java.io.Serializable;
+import java.util.List;
+import org.lrpaudit.data.Preprocessing;
+import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.model.Network;
+
+/**
+ * What executors need to explain images, resolved on the driver and broadcast: the network, the rule of every layer,
+ * the preprocessing, the class names and how to choose each image's target class. The command line builds one from
+ * its settings ({@code cli.ExplainSetup}), the Spark ML stage from its Params ({@code ml.LrpExplainer}).
+ */
+public interface ExplainPlan extends Serializable {
+    Network network();
+
+    Composite composite();
+
+    Preprocessing preprocessing();
+
+    /** One name per model output, in output order. */
+    List<String> classNames();
+
+    /**
+     * The class to explain for an image with this label (null: the row has none); a negative value means the predicted
+     * class. Throws IllegalArgumentException, with a message for the row's error column, when no target can be chosen.
+     */
+    int targetFor(Integer label);
+}
