@@ -11,6 +11,9 @@ trained on the Fashion-MNIST training set with the same schedule (3 epochs), mar
                       weight initialisation and the shuffling): the control for comparing two audits, where the
                       difference between clean.onnx and clean_seed2.onnx is ordinary retraining noise
 
+the partial-shortcut fixture, the mark on half the training shirts (--only partial: scripts/fixtures/
+partial_shortcut.py, written to src/test/resources/fixtures/partial-shortcut/ with test images of its own),
+
 and the same for a vision transformer, the `vit` block fixture architecture (scripts/fixtures/block_models.py:
 torchvision's VisionTransformer, 28x28 in 7x7 patches, 2 layers, 2 heads, hidden 32, ~20k parameters), trained on
 the same two training sets with a seed and schedule of its own (VIT) and exported like a user does (torch.onnx,
@@ -201,12 +204,19 @@ def main():
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--keep-cnn", action="store_true",
                        help="keep marked.onnx and clean.onnx as they are (load, do not retrain), rebuild the rest")
-    group.add_argument("--only", nargs="+", choices=list(MODELS), metavar="NAME",
-                       help=f"retrain only these models ({', '.join(MODELS)}); keep every other file")
+    group.add_argument("--only", nargs="+", choices=list(MODELS) + ["partial"], metavar="NAME",
+                       help=f"retrain only these models ({', '.join(MODELS)}, or partial: the partial-shortcut fixture); "
+                            "keep every other file")
     args = parser.parse_args()
     t0 = time.time()
     torch.set_num_threads(1)           # single thread: bit-identical reruns
     train_set, test_set = mf.load_fashion_mnist()
+    if args.only and "partial" in args.only:
+        import partial_shortcut        # its own directory: nothing here changes
+        partial_shortcut.build(train_set, test_set)
+        args.only.remove("partial")
+        if not args.only:
+            return
     tx, ty = train_set
     vx, vy = test_set
 

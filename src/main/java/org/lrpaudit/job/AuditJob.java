@@ -180,8 +180,8 @@ public final class AuditJob {
             Map<String, Object> outputs = new LinkedHashMap<>();
             for (String name : OUTPUTS) if (!name.startsWith("_") && (sprayOn || !SPRAY_OUTPUTS.contains(name))) outputs.put(name, child(output, name));
             manifest.put("outputs", outputs);
-            manifest.put("findings", audit.findings().stream().map(f -> Map.of("class", f.targetName(), "kind", f.kind(), "severity", f.severity(),
-                    "score", f.score(), "reason", f.reason())).toList());
+            manifest.put("findings", audit.findings().stream().map(f -> Map.of("class", f.targetName(), "clusters", f.clusters(), "kind", f.kind(),
+                    "severity", f.severity(), "score", f.score(), "region", f.region(), "reason", f.reason())).toList());
             String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
                     sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
             phases.mark("report");

@@ -87,9 +87,7 @@ final class DatasetAudit {
                 .parquet(clusters);
         List<Row> clusterRows = spark.read().parquet(AuditJob.literal(clusters)).orderBy(Columns.TARGET, SpectralAnalysis.CLUSTER).collectAsList();
         log.info(String.format("SpRAy: %d classes, %d clusters in %.1f s", spray.spectra().size(), clusterRows.size(), (System.nanoTime() - t0) / 1e9));
-        for (Findings.Finding f : Findings.divergentClusters(clusterRows)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
-        for (Findings.Finding f : Findings.concentratedRelevance(clusterRows)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
-        for (Findings.Finding f : Findings.borderRelevance(classes)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
+        for (Findings.Finding f : Findings.candidates(classes, clusterRows)) log.debug("candidate: {} {}", String.format("%.3f", f.score()), f.reason());
         List<Findings.Finding> findings = Findings.of(classes, clusterRows);
         spark.createDataFrame(Findings.rows(findings), Findings.SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
                 .parquet(AuditJob.child(output, "findings"));

@@ -23,7 +23,8 @@ import org.lrpaudit.job.OutputFiles;
 
 /**
  * report/: a static HTML page (no scripts or styles from elsewhere; opens from disk) with the run summary, the
- * ranked findings, per-class statistics and mean heatmaps, each class's eigenvalue plot and its cluster galleries.
+ * ranked findings (each with the galleries of the clusters it names right under it), per-class statistics and mean
+ * heatmaps, each class's eigenvalue plot and its cluster galleries.
  * Heatmaps are PNG files beside it in report/img/, rendered with the tutorial's colouring.
  */
 public final class Report {
@@ -34,6 +35,8 @@ public final class Report {
     private final FileSystem fs;
     private final Path dir;
     private final StringBuilder html = new StringBuilder();
+    /** Heatmap files already written: a gallery shown under a finding and in its class's section is written once. */
+    private final java.util.Set<String> written = new java.util.HashSet<>();
 
     private Report(FileSystem fs, Path dir) {
         this.fs = fs;
@@ -67,13 +70,13 @@ public final class Report {
                 .append("section.class{border-top:2px solid #ddd;margin-top:2em}</style></head>\n<body>\n");
         html.append("<h1>lrp-audit report</h1>\n");
         summary(manifest);
-        findingsTable(findings);
-        classTable(classes, clusters);
         Map<Integer, List<Member>> byClass = new LinkedHashMap<>();
         while (members.hasNext()) {
             Member m = members.next();
             byClass.computeIfAbsent(m.target(), k -> new ArrayList<>()).add(m);
         }
+        findingsTable(findings, clusters, byClass);
+        classTable(classes, clusters);
         for (Row c : classes) classSection(c, clusters, byClass.getOrDefault(c.getInt(c.fieldIndex(Columns.TARGET)), List.of()));
         html.append("<p>Colours: red = evidence for the class, blue = against; each heatmap scaled to ±10·(mean|R|³)^⅓ (LRP tutorial).</p>\n")
                 // lets a headless browser check that every heatmap decoded (see ReportBrowserTest)
@@ -94,7 +97,7 @@ public final class Report {
         html.append("</table>\n");
     }
 
-    private void findingsTable(List<Findings.Finding> findings) {
+    private void findingsTable(List<Findings.Finding> findings, List<Row> clusters, Map<Integer, List<Member>> members) throws IOException {
         html.append("<h2>Findings</h2>\n");
         if (findings.isEmpty()) {
             html.append("<p id=\"no-findings\">No class or cluster reached the reporting threshold (score ≥ ").append(Findings.MEDIUM).append(").</p>\n");
@@ -107,6 +110,14 @@ public final class Report {
                     .append(esc(f.targetName())).append("</td><td>").append(f.cluster() == null ? "" : f.cluster()).append("</td><td>")
                     .append(f.kind()).append("</td><td class=\"").append(f.severity()).append("\">").append(f.severity()).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.2f", f.score())).append("</td><td>").append(esc(f.reason())).append("</td></tr>\n");
+            if (f.clusters().isEmpty()) continue;
+            html.append("<tr class=\"finding-galleries\"><td></td><td colspan=\"6\">");
+            for (int cl : f.clusters()) {
+                Row k = clusters.stream().filter(r -> r.getInt(r.fieldIndex(Columns.TARGET)) == f.target()
+                        && r.getInt(r.fieldIndex(SpectralAnalysis.CLUSTER)) == cl).findFirst().orElse(null);
+                if (k != null) gallery(f.target(), k, members.getOrDefault(f.target(), List.of()), true);
+            }
+            html.append("</td></tr>\n");
         }
         html.append("</table>\n");
     }
@@ -146,25 +157,31 @@ public final class Report {
         html.append("<p>").append(esc(first.getString(first.fieldIndex(SpectralAnalysis.STATUS)))).append("</p>\n");
         List<Double> eig = first.getList(first.fieldIndex(SpectralAnalysis.EIGENVALUES));
         if (!eig.isEmpty()) html.append(eigenPlot(eig, first.getInt(first.fieldIndex(SpectralAnalysis.CLUSTERS))));
-        for (Row k : own) {
-            int cl = k.getInt(k.fieldIndex(SpectralAnalysis.CLUSTER));
-            Object agree = k.get(k.fieldIndex(ClusterTable.LABEL_AGREEMENT));
-            html.append("<h3>cluster ").append(cl).append(": ").append(k.getLong(k.fieldIndex(SpectralAnalysis.SIZE))).append(" images (")
-                    .append(String.format(Locale.ROOT, "%.0f%%", 100 * k.getDouble(k.fieldIndex(SpectralAnalysis.SHARE)))).append(" of the class")
-                    .append(agree == null ? "" : String.format(Locale.ROOT, ", %.0f%% labelled %s", 100 * (Double) agree, esc(name))).append(")</h3>\n");
-            html.append("<div class=\"gallery cluster\" data-cluster=\"").append(cl).append("\"><figure>")
-                    .append(img("cluster-" + t + "-" + cl + ".png", heatmapOf(k, SpectralAnalysis.MEAN_HEATMAP), dims(k), 112, "mean of cluster " + cl))
-                    .append("<figcaption>mean</figcaption></figure>\n");
-            int i = 0;
-            for (Member m : members) {
-                if (m.cluster() != cl) continue;
-                html.append("<figure>").append(img("member-" + t + "-" + cl + "-" + i++ + ".png", m.heatmap(), new int[] {m.height(), m.width()}, 84,
-                        m.imageId())).append("<figcaption title=\"").append(esc(m.imageId())).append("\">").append(esc(m.labelName() == null ? "?" : m.labelName()))
-                        .append(" → ").append(esc(m.predictedName())).append("</figcaption></figure>\n");
-            }
-            html.append("</div>\n");
-        }
+        for (Row k : own) gallery(t, k, members, false);
         html.append("</section>\n");
+    }
+
+    /** A cluster's heading and gallery: its mean heatmap and its sampled members (compact under a finding). */
+    private void gallery(int t, Row k, List<Member> members, boolean underFinding) throws IOException {
+        int cl = k.getInt(k.fieldIndex(SpectralAnalysis.CLUSTER));
+        String name = k.getString(k.fieldIndex(Columns.TARGET_NAME));
+        Object agree = k.get(k.fieldIndex(ClusterTable.LABEL_AGREEMENT));
+        html.append(underFinding ? "<p>" : "<h3>").append("cluster ").append(cl).append(": ").append(k.getLong(k.fieldIndex(SpectralAnalysis.SIZE)))
+                .append(" images (").append(String.format(Locale.ROOT, "%.0f%%", 100 * k.getDouble(k.fieldIndex(SpectralAnalysis.SHARE)))).append(" of the class")
+                .append(agree == null ? "" : String.format(Locale.ROOT, ", %.0f%% labelled %s", 100 * (Double) agree, esc(name)))
+                .append(underFinding ? ")</p>\n" : ")</h3>\n");
+        html.append("<div class=\"gallery ").append(underFinding ? "finding-cluster" : "cluster").append("\" data-class=\"").append(esc(name))
+                .append("\" data-cluster=\"").append(cl).append("\"><figure>")
+                .append(img("cluster-" + t + "-" + cl + ".png", heatmapOf(k, SpectralAnalysis.MEAN_HEATMAP), dims(k), 112, underFinding ? 84 : 112,
+                        "mean of cluster " + cl)).append("<figcaption>mean</figcaption></figure>\n");
+        int i = 0;
+        for (Member m : members) {
+            if (m.cluster() != cl) continue;
+            html.append("<figure>").append(img("member-" + t + "-" + cl + "-" + i++ + ".png", m.heatmap(), new int[] {m.height(), m.width()},
+                    84, underFinding ? 56 : 84, m.imageId())).append("<figcaption title=\"").append(esc(m.imageId())).append("\">")
+                    .append(esc(m.labelName() == null ? "?" : m.labelName())).append(" → ").append(esc(m.predictedName())).append("</figcaption></figure>\n");
+        }
+        html.append("</div>\n");
     }
 
     /** Eigenvalues of the normalised Laplacian as an inline SVG line plot, the chosen cluster count marked. */
@@ -186,11 +203,18 @@ public final class Report {
     }
 
     private String img(String file, float[] heatmap, int[] hw, int pixels, String alt) throws IOException {
+        return img(file, heatmap, hw, pixels, pixels, alt);
+    }
+
+    /** An image shown {@code shown} pixels wide from a file of {@code pixels}. */
+    private String img(String file, float[] heatmap, int[] hw, int pixels, int shown, String alt) throws IOException {
         if (heatmap == null || hw == null) return "";
-        try (OutputStream out = OutputFiles.create(fs, new Path(new Path(dir, "img"), file))) {
-            out.write(Heatmaps.png(heatmap, hw[0], hw[1], pixels));
+        if (written.add(file)) {
+            try (OutputStream out = OutputFiles.create(fs, new Path(new Path(dir, "img"), file))) {
+                out.write(Heatmaps.png(heatmap, hw[0], hw[1], pixels));
+            }
         }
-        return "<img src=\"img/" + file + "\" alt=\"" + esc(alt) + "\" width=\"" + pixels + "\">";
+        return "<img src=\"img/" + file + "\" alt=\"" + esc(alt) + "\" width=\"" + shown + "\">";
     }
 
     private static float[] heatmapOf(Row r, String column) {
