@@ -103,7 +103,7 @@ public final class LrpEngine implements AutoCloseable {
      * zeros in a fresh thread to measure its workspace.
      */
     public MemoryModel memory(int batch) {
-        int perPass = Math.max(1, Math.min(batch, chunk));
+        int perPass = imagesPerPass(Math.max(1, batch));
         long model = 0;
         for (int i = 0; i < network.size(); i++) model += network.layer(i).parameterCount() * Float.BYTES;
         long held = heldBytes();
@@ -177,7 +177,7 @@ public final class LrpEngine implements AutoCloseable {
         if (n <= chunk) return inWorkspace(input, targets, layerSums);
         // Large images run in sub-batches (CHUNK_BYTES, PASS_BYTES) that bound the workspace a pass learns.
         List<Explanation> parts = new ArrayList<>();
-        int passes = (n + chunk - 1) / chunk, perPass = (n + passes - 1) / passes; // even passes: 4 + 4, not 6 + 2
+        int perPass = imagesPerPass(n);
         for (int start = 0; start < n; start += perPass) {
             int end = Math.min(n, start + perPass);
             int[] t = targets == null ? null : Arrays.copyOfRange(targets, start, end);
@@ -189,6 +189,12 @@ public final class LrpEngine implements AutoCloseable {
         double[][] sums = layerSums ? parts.stream().flatMap(e -> Arrays.stream(e.layerSums())).toArray(double[][]::new) : null;
         parts.forEach(e -> Release.free(e.relevance(), e.logits()));
         return new Explanation(relevance, logits, chosen, sums);
+    }
+
+    /** Images per pass for a batch of n: passes of equal size (4 + 4, not 6 + 2), none above the chunk size. */
+    int imagesPerPass(int n) {
+        int passes = (n + chunk - 1) / chunk;
+        return (n + passes - 1) / passes;
     }
 
     /**
