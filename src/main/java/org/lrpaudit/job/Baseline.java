@@ -185,8 +185,8 @@ final class Baseline {
      * The rows with the nullability of the explained rows (image_id and array elements never null). Read back, every
      * column is nullable, and Spark would write the arrays in Parquet's three-level layout with a group per element:
      * a layout unlike a full run's, whose float columns escape the dictionary opt-out of {@link LrpAudit#parquetOptions}
-     * and whose write took ~40% longer per row (scripts/benchmark baseline). The data holds: the baseline's images/ are
-     * rows the explain step made.
+     * and whose write costs more per row (see {@link LrpAudit#IMAGES_SESSION_SETTINGS}). The data holds: the baseline's
+     * images/ are rows the explain step made.
      */
     static Dataset<Row> explainedLayout(Dataset<Row> rows) {
         var classic = (org.apache.spark.sql.classic.Dataset<Row>) rows;
