@@ -187,6 +187,7 @@ public final class AuditJob {
             phases.mark("report");
             manifest.putAll(chunks.manifestEntries());
             manifest.put("phase_seconds", phases.seconds());
+            manifest.put("phase_cpu_seconds", phases.cpuSeconds());
             log.info("phases: {}", phases);
             Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
             chunks.finish(hadoop);

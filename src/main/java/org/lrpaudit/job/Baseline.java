@@ -172,8 +172,7 @@ final class Baseline {
         Dataset<Row> rows = spark.read().parquet(AuditJob.literal(imagesPath())).where(col(Columns.CONTENT_SHA256).isNotNull());
         rows = matched.repeats().isEmpty() ? rows.where(copies.gt(0)) // the usual case: each row once
                 : rows.withColumn("copies", copies).where(col("copies").gt(0)).withColumn("copy", explode(array_repeat(lit(true), col("copies"))));
-        rows = rows.select(columns);
-        LrpAudit.writeImageRows(rows, images, SaveMode.Append);
+        LrpAudit.writeImageRows(explainedLayout(rows.select(columns)), images, SaveMode.Append);
         shared.unpersist();
         keys.unpersist(); // executors drop their copy; a second pass over the explain result (errors/ overflow) fetches it again
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -181,6 +180,22 @@ final class Baseline {
         log.info(String.format(Locale.ROOT, "--baseline %s: %,d images carried over unchanged, copied in %.2f s", dir, copied, seconds));
         return copied;
     }
+
+    /**
+     * The rows with the nullability of the explained rows (image_id and array elements never null). Read back, every
+     * column is nullable, and Spark would write the arrays in Parquet's three-level layout with a group per element:
+     * a layout unlike a full run's, whose float columns escape the dictionary opt-out of {@link LrpAudit#parquetOptions}
+     * and whose write costs more per row (see {@link LrpAudit#IMAGES_SESSION_SETTINGS}). The data holds: the baseline's
+     * images/ are rows the explain step made.
+     */
+    static Dataset<Row> explainedLayout(Dataset<Row> rows) {
+        var classic = (org.apache.spark.sql.classic.Dataset<Row>) rows;
+        return classic.sparkSession().internalCreateDataFrame(classic.queryExecution().toRdd(), IMAGES_LAYOUT, false);
+    }
+
+    /** The schema of {@link LrpAudit#explained} rows: {@link Columns#RESULT}'s images/ columns. */
+    static final StructType IMAGES_LAYOUT = new StructType(Arrays.stream(Columns.IMAGES.fieldNames())
+            .map(n -> Columns.RESULT.apply(n)).toArray(StructField[]::new));
 
     /** Images copied from the baseline so far, over every chunk of this run. */
     long carried() { return carried; }

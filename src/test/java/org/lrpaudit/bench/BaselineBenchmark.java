@@ -43,12 +43,15 @@ final class BaselineBenchmark {
         System.err.printf(Locale.ROOT, "  baseline written; %,d images changed in %s%n", changed, images);
 
         List<Double> fullExplain = new ArrayList<>(), fullRun = new ArrayList<>(), incExplain = new ArrayList<>(), incKeys = new ArrayList<>(),
-                incRun = new ArrayList<>(), incCopy = new ArrayList<>(), incPass = new ArrayList<>(), ratio = new ArrayList<>();
+                incRun = new ArrayList<>(), incCopy = new ArrayList<>(), incPass = new ArrayList<>(), ratio = new ArrayList<>(),
+                cpuRatio = new ArrayList<>();
         long explainedNow = 0, carried = 0;
         for (int round = 0; round < rounds + 1; round++) { // round 0 warms the JIT
             AuditJob.Result full = audit(images, work.resolve("full"));
             AuditJob.Result inc = audit(images, work.resolve("incremental"), "--baseline", base);
-            JsonNode manifest = new ObjectMapper().readTree(work.resolve("incremental/_manifest.json").toFile()), counts = manifest.get("counts");
+            JsonNode manifest = new ObjectMapper().readTree(work.resolve("incremental/_manifest.json").toFile()), counts = manifest.get("counts"),
+                    fullManifest = new ObjectMapper().readTree(work.resolve("full/_manifest.json").toFile());
+            double cpu = cpuShare(manifest, fullManifest);
             double copy = manifest.get("baseline").get("copy_seconds").asDouble();
             explainedNow = counts.get("explained_now").asLong();
             carried = counts.get("carried_over").asLong();
@@ -56,11 +59,13 @@ final class BaselineBenchmark {
                 throw new IllegalStateException("explained now " + explainedNow + " of " + inc.explained() + ", expected " + changed + " of " + full.explained());
             }
             System.err.printf(Locale.ROOT, "  round %d: full run %.2f s (explain %.2f), --baseline %.2f s (baseline keys %.2f, explain %.2f, "
-                    + "of which the copy %.2f)%n", round, seconds(full), explain(full), seconds(inc), keys(inc), explain(inc), copy);
+                    + "of which the copy %.2f); explain phase CPU --baseline / full %.0f%%%n", round, seconds(full), explain(full), seconds(inc), keys(inc),
+                    explain(inc), copy, 100 * cpu);
             if (round == 0) continue;
             fullExplain.add(explain(full)); fullRun.add(seconds(full));
             incExplain.add(explain(inc)); incKeys.add(keys(inc)); incRun.add(seconds(inc)); incCopy.add(copy); incPass.add(explain(inc) - copy);
             ratio.add(explain(inc) / explain(full)); // of the round's pair: the machine's load moves both alike
+            cpuRatio.add(cpu);
         }
         Stats fe = Stats.of(fullExplain), ie = Stats.of(incExplain), ik = Stats.of(incKeys), fr = Stats.of(fullRun), ir = Stats.of(incRun),
                 ic = Stats.of(incCopy), ip = Stats.of(incPass);
@@ -80,6 +85,9 @@ final class BaselineBenchmark {
         Stats rr = Stats.of(ratio);
         System.out.printf(Locale.ROOT, "explain phase --baseline / full, per round: median %.0f%% (%.0f%%, %.0f%%)%n", 100 * rr.median(), 100 * rr.min(),
                 100 * rr.max());
+        Stats cr = Stats.of(cpuRatio);
+        System.out.printf(Locale.ROOT, "explain phase --baseline / full, process CPU seconds per round: median %.0f%% (%.0f%%, %.0f%%)%n",
+                100 * cr.median(), 100 * cr.min(), 100 * cr.max());
         System.out.printf(Locale.ROOT, "explained now %,d, carried over %,d%n", explainedNow, carried);
     }
 
@@ -112,6 +120,11 @@ final class BaselineBenchmark {
             out.write(bytes);
         }
         return changed;
+    }
+
+    /** The explain phase's CPU seconds (manifest phase_cpu_seconds: local mode, so the executors' too), --baseline over full. */
+    private static double cpuShare(JsonNode incremental, JsonNode full) {
+        return incremental.at("/phase_cpu_seconds").get(AuditJob.EXPLAIN_PHASE).asDouble() / full.at("/phase_cpu_seconds").get(AuditJob.EXPLAIN_PHASE).asDouble();
     }
 
     private static double explain(AuditJob.Result r) { return r.phaseSeconds().get(AuditJob.EXPLAIN_PHASE); }

@@ -22,6 +22,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
@@ -159,6 +163,26 @@ class BaselineTest extends SparkTest {
         }
     }
 
+    /** Carried rows are written as a full run writes rows (two-level lists, required image_id): one Parquet schema. */
+    @Test
+    void carriedRowsHaveAFullRunsParquetLayout() throws IOException {
+        Set<MessageType> full = parquetSchemas(tmp.resolve("full/images"));
+        assertEquals(1, full.size(), full.toString());
+        assertEquals(full, parquetSchemas(tmp.resolve("incremental/images")));
+    }
+
+    static Set<MessageType> parquetSchemas(Path images) throws IOException {
+        Set<MessageType> out = new HashSet<>();
+        try (Stream<Path> files = Files.list(images)) {
+            for (Path part : files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList()) {
+                try (var reader = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new Configuration()))) {
+                    out.add(reader.getFooter().getFileMetaData().getSchema());
+                }
+            }
+        }
+        return out;
+    }
+
     /** A run committed chunk by chunk (--commit-every) carries each chunk's unchanged rows into that chunk. */
     @Test
     void aChunkedRunCarriesOverTheSame() throws IOException {
@@ -173,6 +197,7 @@ class BaselineTest extends SparkTest {
         assertEquals(full.keySet(), chunked.keySet());
         StructType schema = spark.read().parquet(tmp.resolve("full/images").toString()).schema();
         for (String id : full.keySet()) assertRowsClose(schema, full.get(id), chunked.get(id), id);
+        assertEquals(parquetSchemas(tmp.resolve("full/images")), parquetSchemas(out.resolve("images")));
     }
 
     @Test
