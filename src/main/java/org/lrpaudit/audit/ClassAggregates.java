@@ -15,7 +15,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 import scala.Tuple2;
 
 /**

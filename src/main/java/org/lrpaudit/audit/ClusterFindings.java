@@ -13,7 +13,7 @@ import org.apache.spark.sql.Row;
 import org.lrpaudit.audit.Findings.Finding;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * Findings about SpRAy clusters, each cluster being one prediction strategy of its class. A strategy is judged by

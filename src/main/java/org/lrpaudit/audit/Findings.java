@@ -10,7 +10,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * Ranks classes and SpRAy clusters (strategies) by how suspicious their evidence looks, with the reason in words.

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.lrpaudit.compare.Check.Status;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * Compares a current audit with a baseline audit (two --output folders, any Hadoop path) and says what changed, check

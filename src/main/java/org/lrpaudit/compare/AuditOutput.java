@@ -11,7 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.lrpaudit.job.AuditJob;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * One audit's output folder (any Hadoop path) read back for a comparison: its manifest, classes/, and — when the run

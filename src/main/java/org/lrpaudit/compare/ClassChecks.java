@@ -12,7 +12,7 @@ import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.compare.Thresholds.Kind;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * The checks that compare two audits class by class from their aggregates alone (classes/, clusters/, findings/),

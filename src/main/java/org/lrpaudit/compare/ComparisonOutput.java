@@ -21,8 +21,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.audit.ClassAggregates;
-import org.lrpaudit.job.Columns;
-import org.lrpaudit.job.OutputFiles;
+import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.OutputFiles;
 import org.lrpaudit.render.Heatmaps;
 import static org.lrpaudit.render.Report.esc;
 

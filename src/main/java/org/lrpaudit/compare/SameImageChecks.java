@@ -15,7 +15,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.compare.Thresholds.Kind;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 import scala.Tuple3;
 
 /**

@@ -21,7 +21,7 @@ import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * Turns an input path into a Dataset of input rows ({@link Columns#INPUT}), read by the executors:

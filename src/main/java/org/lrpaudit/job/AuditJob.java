@@ -24,6 +24,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
+import org.lrpaudit.output.Columns;
 import org.lrpaudit.render.Report;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.cli.ExplainSetup;

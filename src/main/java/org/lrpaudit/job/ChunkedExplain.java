@@ -29,6 +29,8 @@ import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.DatasetSources;
+import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.OutputFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,6 +3,7 @@ package org.lrpaudit.job;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.lrpaudit.audit.ClassAggregates;
+import org.lrpaudit.output.Columns;
 
 /** The per-class table printed at the end of a run: the statistics an auditor looks at first. */
 public final class ClassSummary {

@@ -19,6 +19,7 @@ import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.output.Columns;
 import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

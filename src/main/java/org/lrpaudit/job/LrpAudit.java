@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.output.Columns;
 
 /**
  * The pipeline for Java code that already has a SparkSession: {@link #explain} takes a Dataset of images and returns

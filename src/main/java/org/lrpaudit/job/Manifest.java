@@ -18,6 +18,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.lrpaudit.lrp.Composite;
 import org.lrpaudit.model.Network;
+import org.lrpaudit.output.OutputFiles;
 
 /** _manifest.json: what produced this output — run, times, counts, model hash, effective settings, versions. */
 final class Manifest {

@@ -21,6 +21,7 @@ import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.data.Preprocessing;
 import org.lrpaudit.lrp.Explanation;
 import org.lrpaudit.lrp.LrpEngine;
+import org.lrpaudit.output.Columns;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -27,7 +27,7 @@ import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /**
  * The dataset audit over an {@link LrpExplainer}'s output: per-class aggregates, spectral relevance analysis (SpRAy)

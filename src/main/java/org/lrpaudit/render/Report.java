@@ -18,8 +18,8 @@ import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.job.Columns;
-import org.lrpaudit.job.OutputFiles;
+import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.OutputFiles;
 
 /**
  * report/: a static HTML page (no scripts or styles from elsewhere; opens from disk) with the run summary, the

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.lrpaudit.SparkTest;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /** classes/ against the same figures computed row by row in plain Java, over several partitions. */
 class ClassAggregatesTest extends SparkTest {

@@ -10,6 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.junit.jupiter.api.Test;
 import org.lrpaudit.audit.spray.ClusterTable;
+import org.lrpaudit.output.Columns;
 
 /** Findings on hand-made clusters/ and classes/ rows whose answers are known. */
 class FindingsTest {
@@ -182,10 +183,10 @@ class FindingsTest {
     /** A classes/ row with the given mean border share (the other columns as the findings do not read them). */
     static Row classRow(int target, String name, double border) {
         Object[] v = new Object[ClassAggregates.SCHEMA.size()];
-        v[ClassAggregates.SCHEMA.fieldIndex(org.lrpaudit.job.Columns.TARGET)] = target;
-        v[ClassAggregates.SCHEMA.fieldIndex(org.lrpaudit.job.Columns.TARGET_NAME)] = name;
+        v[ClassAggregates.SCHEMA.fieldIndex(Columns.TARGET)] = target;
+        v[ClassAggregates.SCHEMA.fieldIndex(Columns.TARGET_NAME)] = name;
         v[ClassAggregates.SCHEMA.fieldIndex(ClassAggregates.COUNT)] = 100L;
-        v[ClassAggregates.SCHEMA.fieldIndex("mean_" + org.lrpaudit.job.Columns.BORDER_SHARE)] = border;
+        v[ClassAggregates.SCHEMA.fieldIndex("mean_" + Columns.BORDER_SHARE)] = border;
         return new GenericRowWithSchema(v, ClassAggregates.SCHEMA);
     }
 }

@@ -13,7 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 import org.lrpaudit.job.LrpAudit;
 import org.lrpaudit.job.SessionSettings;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 
 /** The chunk cut a resumable run commits by: every input in exactly one chunk, the same on every run. */
 class ChunksTest extends SparkTest {

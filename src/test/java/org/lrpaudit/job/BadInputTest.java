@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
 import org.lrpaudit.cli.Settings;
+import org.lrpaudit.output.Columns;
 
 /** Bad inputs become rows in errors/ with their stage and a message that names the problem; the job goes on. */
 class BadInputTest extends SparkTest {

@@ -38,6 +38,7 @@ import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
 import org.lrpaudit.cli.Settings;
+import org.lrpaudit.output.Columns;
 
 /**
  * --baseline on the Clever Hans fixture (400 images, clean.onnx): a baseline audit, then the folder changes (10% of

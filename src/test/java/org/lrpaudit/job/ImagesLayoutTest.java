@@ -30,6 +30,7 @@ import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
 import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.cli.Settings;
+import org.lrpaudit.output.Columns;
 
 /**
  * How images/ lands in Parquet: float arrays in the two-level list layout without dictionary encoding, read back

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.cli.Settings;
+import org.lrpaudit.output.Columns;
 
 /**
  * --resume after a lost driver: the job started as a JVM of its own, SIGKILLed once about half its chunks are

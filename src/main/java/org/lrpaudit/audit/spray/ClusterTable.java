@@ -10,7 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.lrpaudit.job.Columns;
+import org.lrpaudit.output.Columns;
 import scala.Tuple2;
 
 /**

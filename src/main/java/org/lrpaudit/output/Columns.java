@@ -1,4 +1,4 @@
-package org.lrpaudit.job;
+package org.lrpaudit.output;
 
 import static org.apache.spark.sql.types.DataTypes.BinaryType;
 import static org.apache.spark.sql.types.DataTypes.DoubleType;

@@ -1,4 +1,4 @@
-package org.lrpaudit.job;
+package org.lrpaudit.output;
 
 import java.io.IOException;
 import java.io.OutputStream;

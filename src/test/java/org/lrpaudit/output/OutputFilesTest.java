@@ -1,4 +1,4 @@
-package org.lrpaudit.job;
+package org.lrpaudit.output;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
