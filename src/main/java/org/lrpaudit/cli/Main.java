@@ -13,6 +13,8 @@ import org.lrpaudit.compare.Thresholds;
 import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.job.AuditJob;
 import org.lrpaudit.job.ClassSummary;
+import org.lrpaudit.job.ExplainSetup;
+import org.lrpaudit.job.Target;
 import org.lrpaudit.lrp.Explanation;
 import org.lrpaudit.lrp.LayerTable;
 import org.lrpaudit.lrp.LrpEngine;
@@ -66,7 +68,7 @@ public final class Main {
     }
 
     static void describe(Settings s, PrintStream out) {
-        ExplainSetup setup = ExplainSetup.from(s);
+        ExplainSetup setup = Requests.explainSetup(s);
         out.print(LayerTable.render(setup.network(), setup.composite()));
         out.println("preprocessing: " + setup.preprocessing());
         int batch = s.intValue(Key.BATCH_SIZE, 32);
@@ -76,7 +78,7 @@ public final class Main {
     }
 
     static void explain(Settings s, PrintStream out) {
-        ExplainSetup setup = ExplainSetup.from(s);
+        ExplainSetup setup = Requests.explainSetup(s);
         Path image = Path.of(s.require(Key.IMAGE));
         float[] x;
         try {
@@ -117,7 +119,7 @@ public final class Main {
     }
 
     static void audit(Settings s, PrintStream out) {
-        AuditJob.Result r = AuditJob.run(s);
+        AuditJob.Result r = AuditJob.run(Requests.audit(s));
         out.printf("lrp-audit: %,d images in %.1f s: %,d explained%s, %,d failed%s%n", r.input(), r.duration().toMillis() / 1000.0,
                 r.explained(), r.carriedOver() == 0 ? "" : String.format(" (%,d carried over from --baseline)", r.carriedOver()), r.failed(),
                 r.accuracy() == null ? "" : String.format(", accuracy %.1f%% where labelled", 100 * r.accuracy()));
@@ -142,7 +144,7 @@ public final class Main {
         String baseline = s.require(Key.BASELINE), current = s.require(Key.CURRENT);
         Thresholds thresholds = s.has(Key.THRESHOLDS) ? Thresholds.read(Path.of(s.get(Key.THRESHOLDS))) : Thresholds.defaults();
         AuditComparison.FailOn failOn = AuditComparison.FailOn.parse(s.get(Key.FAIL_ON, "fail"));
-        SparkSession spark = AuditJob.session(s);
+        SparkSession spark = AuditJob.session(s.get(Key.MASTER));
         AuditComparison.Result r = AuditComparison.compare(spark, baseline, current, thresholds, s.flag(Key.COMPARE_ANYWAY));
         String dir = s.get(Key.OUTPUT, current);
         String page = ComparisonOutput.write(spark, r, failOn, dir);

@@ -2,12 +2,9 @@ package org.lrpaudit.job;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,22 +13,11 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
-import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.output.Columns;
-import org.lrpaudit.render.Report;
-import org.lrpaudit.backend.NativeBackend;
-import org.lrpaudit.cli.ExplainSetup;
-import org.lrpaudit.cli.Settings;
-import org.lrpaudit.cli.Settings.Key;
-import org.lrpaudit.data.DatasetSources;
-import org.lrpaudit.data.ImageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,146 +43,15 @@ public final class AuditJob {
 
     private AuditJob() {}
 
-    public static Result run(Settings s) { return run(s, FailureCollector.DEFAULT_CAP); }
+    public static Result run(AuditRequest request) { return run(request, FailureCollector.DEFAULT_CAP); }
 
     /** @param failureCap failures kept on the driver for errors/; beyond it errors/ is written by a second pass */
-    static Result run(Settings s, int failureCap) {
-        Instant start = Instant.now();
-        Phases phases = new Phases();
-        String runId = UUID.randomUUID().toString();
-        ExplainSetup setup = ExplainSetup.from(s);
-        LrpAudit.Options options = new LrpAudit.Options(s.intValue(Key.BATCH_SIZE, 32), s.intValue(Key.GRID, 4),
-                s.longValue(Key.MAX_PIXELS, ImageDecoder.DEFAULT_MAX_PIXELS));
-        if (options.grid() > Math.min(setup.preprocessing().height(), setup.preprocessing().width())) {
-            throw new IllegalArgumentException("--grid " + options.grid() + " is finer than the " + setup.preprocessing().height() + "x"
-                    + setup.preprocessing().width() + " heatmap");
-        }
-        boolean sprayOn = s.enabled(Key.SPRAY, true);
-        SpectralAnalysis.Options sprayOptions = DatasetAudit.options(s); // validated before any task runs
-        String input = s.require(Key.INPUT), output = s.require(Key.OUTPUT);
-        String format = s.get(Key.INPUT_FORMAT, "auto");
-        if (!format.equals("auto")) DatasetSources.parseFormat(format);
-
-        SparkSession spark = session(s);
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        if (s.flag(Key.RESUME)) ChunkedExplain.requireResumable(hadoop, output);
-        Baseline baseline = Baseline.open(hadoop, s.get(Key.BASELINE), output); // before --overwrite empties the output
-        if (!s.flag(Key.RESUME)) prepareOutput(hadoop, output, s.flag(Key.OVERWRITE));
-        DatasetSources.requireNonEmpty(spark, input);
-        DatasetSources.Format fmt = format.equals("auto") ? DatasetSources.detect(spark, input) : DatasetSources.parseFormat(format);
-        DatasetSources.Source source = switch (fmt) {
-            case IMAGES -> DatasetSources.imageFolder(spark, input, setup.classNames());
-            case IDX -> DatasetSources.idx(spark, input, setup.classNames());
-            case PARQUET -> DatasetSources.parquet(spark, input, s.get(Key.ID_COLUMN, "image_id"), s.get(Key.IMAGE_COLUMN, "image"),
-                    s.get(Key.LABEL_COLUMN, "label"), setup.classNames());
-        };
-        NativeBackend.Info nativeInfo = NativeBackend.ensureLoaded();
-        log.info("lrp-audit run {}: {} ({} input) -> {}; model {} with {}", runId, input, fmt, output, setup.modelPath(), setup.composite());
-        String modelSha256 = Manifest.sha256(setup.modelFile());
-        phases.mark("setup and listing");
-        Baseline.Matcher unchanged = baseline == null ? null
-                : baseline.matcher(spark, Baseline.compared(setup, options, modelSha256), input);
-        if (baseline != null) phases.mark("baseline keys");
-
-        LongAccumulator done = spark.sparkContext().longAccumulator("lrp-audit images");
-        FailureCollector failures = new FailureCollector(failureCap);
-        spark.sparkContext().register(failures, "lrp-audit failures");
-        Dataset<Row> result = LrpAudit.explain(source.rows(), setup, options, done, failures, unchanged); // one pass: not cached
-        long total = source.count();
-        ChunkedExplain chunks = ChunkedExplain.plan(s, source, output, runId, setup, hadoop);
-        ScheduledExecutorService progress = Progress.start(done, total);
-        OutputLock lock = null;
-        try {
-            lock = OutputLock.acquire(hadoop, output, runId); // held to the end, a failed run's end included
-            if (!chunks.resuming()) claimOutput(hadoop, output, s.flag(Key.OVERWRITE));
-            String images = child(output, "images"), errors = child(output, "errors"), classes = child(output, "classes");
-            if (chunks.single()) {
-                LrpAudit.writeImages(result, images, SaveMode.Overwrite);
-                if (baseline != null) baseline.copyMatched(spark, images);
-            } else {
-                chunks.explain(spark, runId, setup, options, done, failureCap, progress, baseline, unchanged); // writes errors/ too
-            }
-            long carried = baseline == null ? 0 : baseline.carried();
-            phases.mark(EXPLAIN_PHASE);
-            progress.shutdownNow(); // every image is explained; later phases would log a falling rate
-            if (chunks.single() && failures.overflowed()) { // more failures than the driver keeps: a second pass writes them
-                log.warn("{} inputs failed, more than the {} kept on the driver: explaining again to write errors/", failures.count(),
-                        failureCap);
-                LrpAudit.failures(result).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
-            } else if (chunks.single()) {
-                spark.createDataFrame(failures.value(), Columns.ERRORS).coalesce(1).write().mode(SaveMode.Overwrite).parquet(errors);
-            }
-            phases.mark("errors/");
-            Dataset<Row> written = spark.read().parquet(literal(images));
-            ClassAggregates.of(written).coalesce(1).write().mode(SaveMode.Overwrite).parquet(classes);
-            phases.mark("classes/");
-
-            // explained images counted from classes/ as read back (itself summed from images/ as read back): one scan fewer
-            List<Row> classRows = spark.read().parquet(literal(classes)).orderBy("target").collectAsList();
-            long explained = classRows.stream().mapToLong(c -> c.getLong(c.fieldIndex(ClassAggregates.COUNT))).sum();
-            long failed = spark.read().parquet(literal(errors)).count();
-            if (explained + failed != total) {
-                throw new IllegalStateException("count mismatch: " + total + " inputs but " + explained + " explained + " + failed + " failed");
-            }
-            Double accuracy = overallAccuracy(classRows);
-            phases.mark("counts");
-            DatasetAudit.Outcome audit = sprayOn
-                    ? DatasetAudit.run(spark, written, classRows, sprayOptions, output)
-                    : new DatasetAudit.Outcome(List.of(), List.of(), List.of());
-            phases.mark("dataset audit");
-            Instant end = Instant.now();
-
-            Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("run_id", runId);
-            manifest.put("start", start.toString());
-            lock.tookOver().ifPresent(stale -> manifest.put("took_over_lock", stale.toMap()));
-            manifest.put("end", end.toString());
-            manifest.put("duration_seconds", Duration.between(start, end).toMillis() / 1000.0);
-            manifest.put("counts", Manifest.counts(total, explained, carried, failed));
-            manifest.put("accuracy", accuracy);
-            Map<String, Object> model = new LinkedHashMap<>();
-            model.put("path", setup.modelFile().toAbsolutePath().toString());
-            model.put("sha256", modelSha256);
-            model.put("classes", setup.classNames());
-            model.put("notes", setup.network().notes());
-            manifest.put("model", model);
-            manifest.put("input", Map.of("path", input, "format", fmt.name().toLowerCase()));
-            manifest.put("settings", s.asMap());
-            manifest.put("baseline", baseline == null ? null : baseline.describe());
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("rules", setup.composite().canonicalSpec());
-            config.put("rules_source", setup.composite().source());
-            config.put("layers", Manifest.layers(setup.network(), setup.composite()));
-            config.put("preprocessing", setup.preprocessing().toString());
-            config.put("target", setup.target().toString());
-            config.put("batch_size", options.batchSize());
-            config.put("grid", options.grid());
-            config.put("max_pixels", options.maxPixels());
-            manifest.put("configuration", config);
-            var v = Manifest.versions();
-            manifest.put("versions", Map.of("lrp_audit", v.getProperty("project", "unknown"), "spark", spark.version(),
-                    "nd4j", v.getProperty("nd4j", "unknown"), "java", System.getProperty("java.version")));
-            manifest.put("native", Map.of("onednn", nativeInfo.onednn(), "description", nativeInfo.describe()));
-            manifest.put("spark_master", spark.sparkContext().master());
-            Map<String, Object> outputs = new LinkedHashMap<>();
-            for (String name : OUTPUTS) if (!name.startsWith("_") && (sprayOn || !SPRAY_OUTPUTS.contains(name))) outputs.put(name, child(output, name));
-            manifest.put("outputs", outputs);
-            manifest.put("findings", audit.findings().stream().map(f -> Map.of("class", f.targetName(), "clusters", f.clusters(), "kind", f.kind(),
-                    "severity", f.severity(), "score", f.score(), "region", f.region(), "reason", f.reason())).toList());
-            String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
-                    sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
-            phases.mark("report");
-            manifest.putAll(chunks.manifestEntries());
-            manifest.put("phase_seconds", phases.seconds());
-            manifest.put("phase_cpu_seconds", phases.cpuSeconds());
-            log.info("phases: {}", phases);
-            Manifest.write(hadoop, child(output, "_manifest.json"), manifest);
-            chunks.finish(hadoop);
-            return new Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(), report, phases.seconds(),
-                    carried);
-        } finally {
-            progress.shutdownNow();
-            if (lock != null) lock.close();
+    static Result run(AuditRequest request, int failureCap) {
+        try (AuditRun run = new AuditRun(request, failureCap)) { // validates and lists before any task runs
+            run.explain();
+            run.aggregateClasses();
+            run.auditDataset();
+            return run.finish();
         }
     }
 
@@ -213,12 +68,13 @@ public final class AuditJob {
         return labelled == 0 ? null : correct / labelled;
     }
 
-    public static SparkSession session(Settings s) { return SparkSession.builder().config(sessionConf(s)).getOrCreate(); }
+    /** @param master the Spark master when the launcher sets none (null: spark-submit's, else local[*]) */
+    public static SparkSession session(String master) { return SparkSession.builder().config(sessionConf(master)).getOrCreate(); }
 
     /** Honours spark-submit's master and settings; defaults to local[*] for a run on one machine. */
-    static SparkConf sessionConf(Settings s) {
+    static SparkConf sessionConf(String master) {
         SparkConf conf = new SparkConf();
-        if (s.has(Key.MASTER)) conf.setMaster(s.get(Key.MASTER));
+        if (master != null) conf.setMaster(master);
         else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
         conf.setIfMissing("spark.app.name", "lrp-audit");
         if (conf.get("spark.master").startsWith("local")) { // one machine: stay on loopback

@@ -42,7 +42,6 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.lrpaudit.cli.ExplainSetup;
 import org.lrpaudit.output.Columns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

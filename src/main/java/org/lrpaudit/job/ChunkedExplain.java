@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,9 +24,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
-import org.lrpaudit.cli.ExplainSetup;
-import org.lrpaudit.cli.Settings;
-import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.data.DatasetSources;
 import org.lrpaudit.output.Columns;
 import org.lrpaudit.output.OutputFiles;
@@ -46,12 +42,10 @@ import org.slf4j.LoggerFactory;
 final class ChunkedExplain {
     private static final Logger log = LoggerFactory.getLogger(ChunkedExplain.class);
     static final String DIR = "_chunks", RUN_FILE = "_run.json", RUNS = "_runs", MERGING = "_merging";
-    static final long DEFAULT_COMMIT_EVERY = 100_000;
-    /** Settings that do not change what a chunk holds; commit-every is recorded by its effective value. */
-    static final Set<Key> NOT_RECORDED = EnumSet.of(Key.RESUME, Key.OVERWRITE, Key.MASTER, Key.CONFIG, Key.COMMIT_EVERY);
+    static final long DEFAULT_COMMIT_EVERY = AuditRequest.DEFAULT_COMMIT_EVERY;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Settings settings;
+    private final Map<String, String> recordedSettings;
     private final DatasetSources.Source source;
     private final String output;
     private final long size;
@@ -60,13 +54,14 @@ final class ChunkedExplain {
     private final Map<String, Object> record; // null for a single chunk
     private final Map<String, Object> manifest = new LinkedHashMap<>();
 
-    private ChunkedExplain(Settings settings, DatasetSources.Source source, String output, long size, String runId, ExplainSetup setup) {
-        this.settings = settings;
+    private ChunkedExplain(AuditRequest request, DatasetSources.Source source, String runId) {
+        this.recordedSettings = request.recordedSettings();
         this.source = source;
-        this.output = output;
-        this.size = size;
+        this.output = request.output();
+        this.size = request.commitEvery();
         this.count = DatasetSources.chunkCount(source.count(), size);
-        this.resume = settings.flag(Key.RESUME);
+        this.resume = request.resume();
+        ExplainSetup setup = request.setup();
         this.record = single() ? null : record(runId, setup);
     }
 
@@ -74,17 +69,14 @@ final class ChunkedExplain {
      * Cuts the input into chunks of --commit-every; on --resume also checks, before the lock is taken and anything is
      * removed, that the interrupted run was made with the same settings, model and input.
      */
-    static ChunkedExplain plan(Settings s, DatasetSources.Source source, String output, String runId, ExplainSetup setup,
-                               Configuration conf) {
-        long size = s.longValue(Key.COMMIT_EVERY, DEFAULT_COMMIT_EVERY);
-        if (size < 1) throw new IllegalArgumentException("--commit-every must be at least 1, got " + size);
-        ChunkedExplain plan = new ChunkedExplain(s, source, output, size, runId, setup);
+    static ChunkedExplain plan(AuditRequest request, DatasetSources.Source source, String runId, Configuration conf) {
+        ChunkedExplain plan = new ChunkedExplain(request, source, runId);
         if (plan.resume) {
-            Path dir = new Path(output, DIR);
+            Path dir = new Path(plan.output, DIR);
             try {
                 plan.checkAgainstInterrupted(dir.getFileSystem(conf), dir);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--output " + output + " cannot be used: " + e.getMessage());
+                throw new IllegalArgumentException("--output " + plan.output + " cannot be used: " + e.getMessage());
             }
         }
         return plan;
@@ -230,8 +222,7 @@ final class ChunkedExplain {
 
     /** The effective settings the chunks are made with: what a resume must match. */
     private Map<String, Object> record(String runId, ExplainSetup setup) {
-        Map<String, Object> settingsMap = new LinkedHashMap<>();
-        for (Key k : Key.values()) if (settings.has(k) && !NOT_RECORDED.contains(k)) settingsMap.put(k.name, settings.get(k));
+        Map<String, Object> settingsMap = new LinkedHashMap<>(recordedSettings);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("run_id", runId);
         r.put("settings", settingsMap);

@@ -15,10 +15,7 @@ import org.apache.spark.sql.functions;
 import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
-import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
-import org.lrpaudit.cli.Settings;
-import org.lrpaudit.cli.Settings.Key;
 import org.lrpaudit.output.Columns;
 import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
@@ -61,14 +58,6 @@ final class DatasetAudit {
                         r.<Integer>getAs(Columns.HEATMAP_WIDTH));
             }
         };
-    }
-
-    static SpectralAnalysis.Options options(Settings s) {
-        SpectralAnalysis.Options d = SpectralAnalysis.Options.defaults();
-        return new SpectralAnalysis.Options(s.intValue(Key.SPRAY_SIZE, d.size()),
-                s.has(Key.SPRAY_NORMALISATION) ? HeatmapVectors.Normalisation.parse(s.get(Key.SPRAY_NORMALISATION)) : d.normalisation(),
-                s.intValue(Key.SPRAY_NEIGHBOURS, d.neighbours()), s.intValue(Key.SPRAY_MAX_CLUSTERS, d.maxClusters()), d.minClassSize(),
-                s.intValue(Key.SPRAY_CELL_SIZE, d.cellSize()), d.probes(), d.driverClassLimit(), d.localEigenLimit(), d.parallelism(), d.seed());
     }
 
     static Outcome run(SparkSession spark, Dataset<Row> images, List<Row> classes, SpectralAnalysis.Options o, String output) {

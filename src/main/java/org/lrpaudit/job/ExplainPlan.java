@@ -9,7 +9,7 @@ import org.lrpaudit.model.Network;
 /**
  * What executors need to explain images, resolved on the driver and broadcast: the network, the rule of every layer,
  * the preprocessing, the class names and how to choose each image's target class. The command line builds one from
- * its settings ({@code cli.ExplainSetup}), the Spark ML stage from its Params ({@code ml.LrpExplainer}).
+ * its settings ({@link ExplainSetup}, via {@code cli.Requests}), the Spark ML stage from its Params ({@code ml.LrpExplainer}).
  */
 public interface ExplainPlan extends Serializable {
     Network network();

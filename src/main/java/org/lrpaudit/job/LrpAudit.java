@@ -26,7 +26,7 @@ import org.lrpaudit.output.Columns;
  * one row per image — explained, or failed with its stage and reason. The command-line job is a thin layer over it.
  *
  * <pre>{@code
- * ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--model", "m.onnx", "--mean", "0.5", "--std", "0.5"}));
+ * ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--model", "m.onnx", "--mean", "0.5", "--std", "0.5"})); // cli.Requests
  * Dataset<Row> result = LrpAudit.explain(images, setup, LrpAudit.Options.defaults());
  * result.persist(StorageLevel.MEMORY_AND_DISK()); // two actions follow: without it each explains again
  * LrpAudit.writeImages(result, "out/images", SaveMode.ErrorIfExists);

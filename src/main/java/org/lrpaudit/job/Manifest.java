@@ -1,6 +1,7 @@
 package org.lrpaudit.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,20 +48,6 @@ final class Manifest {
         return p;
     }
 
-    /**
-     * The counts: input = explained + failed; explained = the rows of images/, of which explained_now were explained by
-     * this run and carried_over copied from --baseline (0 without one).
-     */
-    static Map<String, Long> counts(long input, long explained, long carriedOver, long failed) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        counts.put("input", input);
-        counts.put("explained", explained);
-        counts.put("explained_now", explained - carriedOver);
-        counts.put("carried_over", carriedOver);
-        counts.put("failed", failed);
-        return counts;
-    }
-
     /** The rule of every layer, by index, as in the describe table. */
     static Map<String, Object> layers(Network net, Composite composite) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -75,12 +62,20 @@ final class Manifest {
         return out;
     }
 
-    static void write(Configuration conf, String file, Map<String, Object> manifest) {
+    /** snake_case names, indented: the file people open. */
+    private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The manifest as the report reads it: the same keys as the file. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> asMap(RunManifest manifest) { return JSON.convertValue(manifest, LinkedHashMap.class); }
+
+    static void write(Configuration conf, String file, RunManifest manifest) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
         try {
             FileSystem fs = path.getFileSystem(conf);
             try (OutputStream out = OutputFiles.create(fs, path)) {
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out, manifest);
+                JSON.writeValue(out, manifest);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

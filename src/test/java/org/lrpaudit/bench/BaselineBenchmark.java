@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.SparkSession;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.job.AuditJob;
 
@@ -96,7 +97,7 @@ final class BaselineBenchmark {
                 "--spray", "off"));
         if (model != null) args.addAll(List.of("--model", model));
         args.addAll(List.of(extra));
-        AuditJob.Result r = AuditJob.run(Settings.parse(args.toArray(new String[0])));
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0]))));
         if (r.failed() != 0) throw new IllegalStateException(r.failed() + " images failed");
         return r;
     }

@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.spark.sql.SparkSession;
-import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.job.ExplainSetup;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.job.AuditJob;
@@ -42,7 +43,7 @@ final class SparkJobBenchmark {
 
     /** @param idx a gzipped IDX images file to run besides the sample (Debian's t10k by default); skipped if missing */
     List<Result> run(int rounds, int batch, Path idx) throws Exception {
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", CONFIG}));
         List<Input> inputs = new ArrayList<>();
         inputs.add(new Input("sample, 1,000 PNGs", "samples/fashion-mnist/images", preprocessedSample(setup)));
         if (Files.exists(idx)) {
@@ -78,9 +79,9 @@ final class SparkJobBenchmark {
         SparkSession.builder().master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").config(new java.util.HashMap<String, Object>(AuditJob.SESSION_DEFAULTS)).getOrCreate();
         long t0 = System.nanoTime();
-        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", CONFIG, "--input", input, "--output",
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", CONFIG, "--input", input, "--output",
                 out.resolve(master.replaceAll("[^a-z0-9]+", "-")).toString(), "--overwrite", "--batch-size", String.valueOf(batch),
-                "--spray", "off"})); // the explain job; SpRAy is timed by scripts/benchmark spray
+                "--spray", "off"}))); // the explain job; SpRAy is timed by scripts/benchmark spray
         if (r.failed() != 0) throw new IllegalStateException(r.failed() + " images failed");
         return new double[] {(System.nanoTime() - t0) / 1e9, r.phaseSeconds().get(AuditJob.EXPLAIN_PHASE)};
     }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.compare.Check.Status;
 import org.lrpaudit.job.AuditJob;
@@ -37,7 +38,7 @@ class AuditComparisonTest extends SparkTest {
                 "--classes", FIXTURE.resolve("classes.txt").toString(), "--color", "gray", "--mean", "0.286", "--std", "0.353",
                 "--output", tmp.resolve(name).toString()));
         args.addAll(List.of(extra));
-        AuditJob.run(Settings.parse(args.toArray(new String[0])));
+        AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0]))));
         return tmp.resolve(name).toString();
     }
 

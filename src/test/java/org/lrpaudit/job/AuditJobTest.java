@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
-import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.lrp.Explanation;
@@ -45,7 +45,7 @@ class AuditJobTest extends SparkTest {
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
-        return AuditJob.run(Settings.parse(args));
+        return AuditJob.run(Requests.audit(Settings.parse(args)));
     }
 
     static Map<String, Row> byId(Path table) {
@@ -57,16 +57,15 @@ class AuditJobTest extends SparkTest {
     /** The session starts on one machine by default with artifact isolation off; spark-submit's settings win. */
     @Test
     void sessionDefaultsYieldToTheUsersSettings() {
-        Settings none = Settings.parse(new String[] {"--input", "x", "--output", "y"});
         String key = "spark.sql.artifact.isolation.enabled";
-        var conf = AuditJob.sessionConf(none);
+        var conf = AuditJob.sessionConf(null);
         assertEquals("false", conf.get(key));
         assertEquals("local[*]", conf.get("spark.master"));
-        assertEquals("spark://h:7077", AuditJob.sessionConf(Settings.parse(new String[] {"--master", "spark://h:7077"})).get("spark.master"));
+        assertEquals("spark://h:7077", AuditJob.sessionConf("spark://h:7077").get("spark.master"));
         String before = System.getProperty(key);
         System.setProperty(key, "true"); // what spark-submit --conf does: system properties SparkConf reads
         try {
-            assertEquals("true", AuditJob.sessionConf(none).get(key));
+            assertEquals("true", AuditJob.sessionConf(null).get(key));
         } finally {
             if (before == null) System.clearProperty(key);
             else System.setProperty(key, before);
@@ -125,7 +124,7 @@ class AuditJobTest extends SparkTest {
         assertEquals(40, r.explained());
         assertEquals(0, r.failed());
 
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
         LrpEngine engine = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds());
         Map<String, Row> rows = byId(out.resolve("images"));
         assertEquals(40, rows.size());
@@ -179,16 +178,16 @@ class AuditJobTest extends SparkTest {
     @Test
     void idxInputGivesTheSamePixelsAsThePngs() {
         Path out = tmp.resolve("idx");
-        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG,
-                "--input", TestImages.SAMPLE.resolve("idx/t10k-images-idx3-ubyte.gz").toString(), "--output", out.toString()}));
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG,
+                "--input", TestImages.SAMPLE.resolve("idx/t10k-images-idx3-ubyte.gz").toString(), "--output", out.toString()})));
         assertEquals(200, r.input());
         assertEquals(200, r.explained());
         Map<String, Row> rows = byId(out.resolve("images"));
         Row first = rows.get("t10k-images-idx3-ubyte.gz#000000");
         assertEquals("ankle_boot", first.getAs("label_name"));
         Path png = tmp.resolve("png0");
-        AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--output", png.toString(),
-                "--input", TestImages.SAMPLE_IMAGES.resolve("ankle_boot").toString()}));
+        AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--output", png.toString(),
+                "--input", TestImages.SAMPLE_IMAGES.resolve("ankle_boot").toString()})));
         Row fromPng = byId(png.resolve("images")).get("t10k-00000.png");
         // same pixels, batched with other images: equal to float32 rounding
         Arrays2.assertClose(first.getList(first.fieldIndex("heatmap")), fromPng.getList(fromPng.fieldIndex("heatmap")), 1e-5, "idx vs png");

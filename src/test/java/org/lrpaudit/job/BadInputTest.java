@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.output.Columns;
 
@@ -43,8 +44,8 @@ class BadInputTest extends SparkTest {
         Files.createDirectories(in.resolve("giraffe"));
         Files.write(in.resolve("giraffe/unknown-label.png"), png);
         out = tmp.resolve("out");
-        result = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", in.toString(),
-                "--output", out.toString(), "--batch-size", "4"}));
+        result = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", in.toString(),
+                "--output", out.toString(), "--batch-size", "4"})));
         for (Row r : spark.read().parquet(out.resolve("errors").toString()).collectAsList()) errors.put(r.getAs("image_id"), r);
     }
 
@@ -77,8 +78,8 @@ class BadInputTest extends SparkTest {
     @Test
     void failuresBeyondTheDriversCapAreWrittenByASecondPass() {
         Path second = tmp.resolve("out-capped");
-        AuditJob.Result capped = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input",
-                tmp.resolve("in").toString(), "--output", second.toString(), "--batch-size", "4", "--spray", "off"}), 2);
+        AuditJob.Result capped = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input",
+                tmp.resolve("in").toString(), "--output", second.toString(), "--batch-size", "4", "--spray", "off"})), 2);
         assertEquals(6, capped.failed());
         assertEquals(11, capped.explained());
         Map<String, String> got = new HashMap<>(), want = new HashMap<>();
@@ -112,7 +113,7 @@ class BadInputTest extends SparkTest {
     void aFileThatVanishesAfterListingIsAReadError() throws IOException {
         Path in = tmp.resolve("vanishing");
         TestImages.copySample(in, 1);
-        org.lrpaudit.cli.ExplainSetup setup = org.lrpaudit.cli.ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
         org.lrpaudit.data.DatasetSources.Source source = org.lrpaudit.data.DatasetSources.imageFolder(spark, in.toString(), setup.classNames());
         Path gone;
         try (var files = Files.walk(in)) {

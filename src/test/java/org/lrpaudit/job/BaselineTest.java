@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.output.Columns;
 
@@ -60,7 +61,7 @@ class BaselineTest extends SparkTest {
                 "--classes", FIXTURE.resolve("classes.txt").toString(), "--color", "gray", "--mean", "0.286", "--std", "0.353",
                 "--output", out.toString()));
         args.addAll(List.of(extra));
-        return AuditJob.run(Settings.parse(args.toArray(new String[0])));
+        return AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0]))));
     }
 
     /** Runs the job and returns how many images the engine was handed meanwhile (local mode: one JVM). */
@@ -271,14 +272,14 @@ class BaselineTest extends SparkTest {
         Files.copy(TestImages.SAMPLE.resolve("idx").resolve(images.getFileName()), images);
         Files.copy(TestImages.SAMPLE.resolve("idx").resolve(labels.getFileName()), labels);
         String[] base = {"--config", TestImages.SAMPLE_CONFIG, "--input", images.toString(), "--spray", "off"};
-        AuditJob.run(Settings.parse(concat(base, "--output", dir.resolve("base").toString())));
+        AuditJob.run(Requests.audit(Settings.parse(concat(base, "--output", dir.resolve("base").toString()))));
         byte[] pixels = gunzip(images), classes = gunzip(labels);
         for (int i : new int[] {3, 150}) pixels[16 + i * 784 + 400] ^= (byte) 0xff; // one pixel of images 3 and 150
         for (int i : new int[] {7, 8, 199}) classes[8 + i] = (byte) ((classes[8 + i] + 1) % 10);
         gzip(pixels, images);
         gzip(classes, labels);
-        long engine = engineImages(() -> AuditJob.run(Settings.parse(concat(base, "--output", dir.resolve("now").toString(), "--baseline",
-                dir.resolve("base").toString()))));
+        long engine = engineImages(() -> AuditJob.run(Requests.audit(Settings.parse(concat(base, "--output", dir.resolve("now").toString(), "--baseline",
+                dir.resolve("base").toString())))));
         assertEquals(5, engine, "2 with new pixels, 3 with new labels");
         assertEquals(195, manifest(dir.resolve("now")).get("counts").get("carried_over").asLong());
         Map<String, Row> now = byId(dir.resolve("now/images"));
@@ -293,8 +294,8 @@ class BaselineTest extends SparkTest {
         Files.copy(images, snapshot.resolve(images.getFileName()));
         Files.copy(labels, snapshot.resolve(labels.getFileName()));
         Path next = dir.resolve("next");
-        assertEquals(0, engineImages(() -> AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--spray", "off",
-                "--input", snapshot.resolve(images.getFileName()).toString(), "--output", next.toString(), "--baseline", dir.resolve("now").toString()}))));
+        assertEquals(0, engineImages(() -> AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--spray", "off",
+                "--input", snapshot.resolve(images.getFileName()).toString(), "--output", next.toString(), "--baseline", dir.resolve("now").toString()})))));
         assertEquals(200, manifest(next).get("counts").get("carried_over").asLong());
         assertEquals(now, byId(next.resolve("images")));
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.audit.Findings;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.render.HeadlessBrowser;
 import java.util.regex.Matcher;
@@ -42,7 +43,7 @@ class CleverHansAuditTest extends SparkTest {
                 FIXTURE.resolve("images").toString(), "--classes", FIXTURE.resolve("classes.txt").toString(), "--color", "gray",
                 "--mean", "0.286", "--std", "0.353", "--output", out.toString()));
         args.addAll(List.of(extra));
-        return AuditJob.run(Settings.parse(args.toArray(new String[0])));
+        return AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0]))));
     }
 
     @BeforeAll

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.model.ModelFormatException;
 
@@ -26,7 +27,7 @@ class DriverValidationTest extends SparkTest {
     }
 
     static RuntimeException fails(String... args) {
-        return assertThrows(RuntimeException.class, () -> AuditJob.run(Settings.parse(args)));
+        return assertThrows(RuntimeException.class, () -> AuditJob.run(Requests.audit(Settings.parse(args))));
     }
 
     static void assertMessage(RuntimeException e, String fragment) {
@@ -70,10 +71,10 @@ class DriverValidationTest extends SparkTest {
     void overwriteRemovesOnlyWhatTheJobWrites() throws IOException {
         Path out = tmp.resolve("again");
         String[] args = {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString()};
-        AuditJob.run(Settings.parse(args));
+        AuditJob.run(Requests.audit(Settings.parse(args)));
         Files.writeString(out.resolve("notes.md"), "the user's own notes");
         String[] again = {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(), "--overwrite"};
-        AuditJob.run(Settings.parse(again));
+        AuditJob.run(Requests.audit(Settings.parse(again)));
         assertTrue(Files.exists(out.resolve("notes.md")));
         assertTrue(Files.exists(out.resolve("_manifest.json")));
     }
@@ -81,8 +82,8 @@ class DriverValidationTest extends SparkTest {
     @Test
     void outputPathWithGlobCharactersIsTakenLiterally() {
         Path out = tmp.resolve("run[1]{a,b}");
-        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
-                "--output", out.toString()}));
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
+                "--output", out.toString()})));
         assertTrue(r.explained() == 10 && Files.exists(out.resolve("_manifest.json")), "explained " + r.explained());
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
-import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.lrp.LrpEngine;
 import org.lrpaudit.ml.LrpExplainer;
@@ -38,7 +38,7 @@ class EngineCacheTest extends SparkTest {
     void defaultCapacity() { EngineCache.reset(EngineCache.DEFAULT_CAPACITY); }
 
     static ExplainSetup setup(String model) {
-        return ExplainSetup.from(Settings.parse(new String[] {"--model", model, "--mean", "0.286", "--std", "0.353"}));
+        return Requests.explainSetup(Settings.parse(new String[] {"--model", model, "--mean", "0.286", "--std", "0.353"}));
     }
 
     static long heldBytes(String model) {

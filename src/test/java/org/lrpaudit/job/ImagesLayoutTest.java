@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
-import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.output.Columns;
 
@@ -46,7 +46,7 @@ class ImagesLayoutTest extends SparkTest {
             for (Path f : files.sorted().limit(5).toList()) rows.add(RowFactory.create(f.getFileName().toString(), Files.readAllBytes(f)));
         }
         StructType schema = new StructType().add("image_id", DataTypes.StringType).add("content", DataTypes.BinaryType);
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
         return LrpAudit.explain(spark.createDataFrame(rows, schema), setup, LrpAudit.Options.defaults());
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
-import org.lrpaudit.cli.ExplainSetup;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 
 /** The pipeline called from Java code that has its own SparkSession and Dataset, and the Parquet-table input. */
@@ -46,7 +46,7 @@ class LrpAuditApiTest extends SparkTest {
 
     @Test
     void explainTakesAUsersDatasetWithOnlyIdsAndBytes() throws IOException {
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
         Dataset<Row> result = LrpAudit.explain(table(false), setup, LrpAudit.Options.defaults());
         List<Row> explained = LrpAudit.explained(result).collectAsList();
         assertEquals(9, explained.size());
@@ -56,7 +56,7 @@ class LrpAuditApiTest extends SparkTest {
 
     @Test
     void missingRequiredColumnIsAClearError() {
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG}));
         Dataset<Row> noContent = spark.range(3).toDF("image_id");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LrpAudit.explain(noContent, setup, LrpAudit.Options.defaults()));
@@ -68,15 +68,15 @@ class LrpAuditApiTest extends SparkTest {
         Path tablePath = tmp.resolve("table");
         table(true).withColumnRenamed("content", "image").write().parquet(tablePath.toString());
         Path out = tmp.resolve("out");
-        AuditJob.Result r = AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG,
-                "--input", tablePath.toString(), "--output", out.toString(), "--target", "label"}));
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG,
+                "--input", tablePath.toString(), "--output", out.toString(), "--target", "label"})));
         assertEquals(9, r.input());
         assertEquals(9, r.explained());
         Map<String, Row> rows = spark.read().parquet(out.resolve("images").toString()).collectAsList().stream()
                 .collect(Collectors.toMap(x -> x.getAs("image_id"), x -> x));
         for (Row row : rows.values()) assertEquals((int) row.getAs("label"), (int) row.getAs("target"), "--target label");
 
-        ExplainSetup setup = ExplainSetup.from(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--target", "label"}));
+        ExplainSetup setup = Requests.explainSetup(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--target", "label"}));
         for (Row api : LrpAudit.explained(LrpAudit.explain(table(true), setup, LrpAudit.Options.defaults())).collectAsList()) {
             Row job = rows.get(api.<String>getAs("image_id"));
             Arrays2.assertClose(api.getList(api.fieldIndex("heatmap")), job.getList(job.fieldIndex("heatmap")), 1e-5, api.getAs("image_id"));

@@ -32,6 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.data.SlowFileSystem;
 
@@ -183,11 +184,11 @@ class OutputLockTest extends SparkTest {
         Files.writeString(out.resolve("images/part-00000.parquet"), "half a table");
         writeLock("interrupted", "dead-run", OutputLock.HOST, deadPid(), Instant.now().minusSeconds(30));
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuditJob.run(Settings.parse(sample(in, out))));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AuditJob.run(Requests.audit(Settings.parse(sample(in, out)))));
         assertTrue(e.getMessage().contains("already exists and is not empty (it holds the interrupted run dead-run, started "), e.getMessage());
         assertEquals("dead-run", lockFile("interrupted").get("run_id").asText(), "refused: the stale lock stays for the next run to report");
 
-        AuditJob.Result r = AuditJob.run(Settings.parse(sample(in, out, "--overwrite")));
+        AuditJob.Result r = AuditJob.run(Requests.audit(Settings.parse(sample(in, out, "--overwrite"))));
         assertEquals(10, r.explained());
         JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
         JsonNode took = manifest.get("took_over_lock");
@@ -211,7 +212,7 @@ class OutputLockTest extends SparkTest {
         StructType schema = new StructType().add("image_id", DataTypes.StringType).add("image", DataTypes.BinaryType);
         spark.createDataFrame(rows, schema).write().parquet(out.resolve("images").toString());
 
-        Exception e = assertThrows(Exception.class, () -> AuditJob.run(Settings.parse(sample(out.resolve("images"), out, "--overwrite"))));
+        Exception e = assertThrows(Exception.class, () -> AuditJob.run(Requests.audit(Settings.parse(sample(out.resolve("images"), out, "--overwrite")))));
         assertTrue(String.valueOf(e.getMessage()).contains("FILE_NOT_EXIST"), e.toString());
         assertFalse(Files.exists(out.resolve(OutputLock.FILE)), "the failed run's lock is left");
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.audit.Findings;
 
 /**
@@ -41,9 +42,9 @@ class PartialShortcutAuditTest extends SparkTest {
             String[] f = line.split(",");
             marks.put(f[0].substring("images/".length()), f[2].equals("1"));
         }
-        audit = AuditJob.run(org.lrpaudit.cli.Settings.parse(new String[] {"--model", FIXTURE.resolve("partial.onnx").toString(), "--input",
+        audit = AuditJob.run(Requests.audit(org.lrpaudit.cli.Settings.parse(new String[] {"--model", FIXTURE.resolve("partial.onnx").toString(), "--input",
                 FIXTURE.resolve("images").toString(), "--classes", FIXTURE.resolve("classes.txt").toString(), "--color", "gray", "--mean", "0.286",
-                "--std", "0.353", "--output", tmp.resolve("partial").toString()}));
+                "--std", "0.353", "--output", tmp.resolve("partial").toString()})));
         audit.findings().forEach(f -> System.out.println("  " + f));
         for (Row r : spark.read().parquet(tmp.resolve("partial/image_clusters").toString()).where("target = " + SHIRT).collectAsList()) {
             members.computeIfAbsent(r.<Integer>getAs("cluster"), k -> new int[2])[marks.get(r.<String>getAs("image_id")) ? 0 : 1]++;

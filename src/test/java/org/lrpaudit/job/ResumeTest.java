@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.output.Columns;
 
@@ -57,7 +58,7 @@ class ResumeTest extends SparkTest {
         return args;
     }
 
-    static AuditJob.Result run(List<String> args) { return AuditJob.run(Settings.parse(args.toArray(new String[0]))); }
+    static AuditJob.Result run(List<String> args) { return AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0])))); }
 
     /** The job as its own JVM, with this JVM's module flags (the ones scripts/lrp-audit passes). */
     static Process start(List<String> jobArgs, Path log) throws IOException {

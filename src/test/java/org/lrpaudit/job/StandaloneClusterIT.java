@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 
 /**
@@ -72,7 +73,7 @@ class StandaloneClusterIT extends SparkTest {
     void clusterOutputEqualsLocalOutput() throws Exception {
         String idx = TestImages.SAMPLE.resolve("idx/t10k-images-idx3-ubyte.gz").toAbsolutePath().toString();
         Path local = WORK.resolve("idx-local"), cluster = WORK.resolve("idx-cluster");
-        AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", idx, "--output", local.toString()}));
+        AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", idx, "--output", local.toString()})));
         Process submit = submit("idx", idx, cluster);
         assertTrue(submit.waitFor(5, TimeUnit.MINUTES), "spark-submit did not finish in 5 minutes");
         assertEquals(0, submit.exitValue(), "spark-submit failed; see " + WORK.resolve("submit-idx.log"));
@@ -85,8 +86,8 @@ class StandaloneClusterIT extends SparkTest {
     void killingTheExecutorMidRunLosesNothingAndDuplicatesNothing() throws Exception {
         String images = TestImages.SAMPLE_IMAGES.toAbsolutePath().toString();
         Path local = WORK.resolve("png-local"), cluster = WORK.resolve("png-cluster");
-        AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", images, "--output", local.toString(),
-                "--batch-size", "4"}));
+        AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", images, "--output", local.toString(),
+                "--batch-size", "4"})));
         Process submit = submit("kill", images, cluster, "--batch-size", "4");
         ProcessHandle executor = awaitExecutor(Duration.ofSeconds(120));
         awaitCommittedTask(cluster.resolve("images"), submit, Duration.ofSeconds(120));

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.Arrays2;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.job.AuditJob;
 
@@ -102,8 +103,8 @@ class LrpExplainerTest extends SparkTest {
         // the command line over the same files: the same heatmaps and predictions (matched by content hash)
         Path input = tmp.resolve("in"), out = tmp.resolve("cli");
         TestImages.copySample(input, 2);
-        AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
-                "--output", out.toString(), "--spray", "off"}));
+        AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
+                "--output", out.toString(), "--spray", "off"})));
         List<Row> cli = spark.read().parquet(out.resolve("images").toString()).collectAsList();
         assertEquals(20, cli.size());
         Map<String, Row> apiByHash = new HashMap<>();

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lrpaudit.SparkTest;
 import org.lrpaudit.TestImages;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.job.AuditJob;
 
@@ -36,8 +37,8 @@ class SprayAuditTest extends SparkTest {
         input = tmp.resolve("in");
         out = tmp.resolve("out");
         TestImages.copySample(input, 25);
-        AuditJob.run(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
-                "--output", out.toString()}));
+        AuditJob.run(Requests.audit(Settings.parse(new String[] {"--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(),
+                "--output", out.toString()})));
     }
 
     static List<String> sortedRows(Dataset<Row> table, String... columns) {

@@ -5,43 +5,70 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.lrpaudit.audit.spray.HeatmapVectors;
+import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.cli.Settings.Key;
+import org.lrpaudit.data.DatasetSources;
+import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.data.Preprocessing;
-import org.lrpaudit.job.ExplainPlan;
-import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.job.AuditRequest;
+import org.lrpaudit.job.ExplainSetup;
+import org.lrpaudit.job.LrpAudit;
+import org.lrpaudit.job.Target;
 import org.lrpaudit.lrp.AttentionRule;
+import org.lrpaudit.lrp.Composite;
 import org.lrpaudit.lrp.MaxPoolMode;
 import org.lrpaudit.lrp.Presets;
 import org.lrpaudit.model.Network;
 import org.lrpaudit.model.OnnxImporter;
 
-/**
- * Everything needed to explain images, resolved and validated from the settings on the driver: the model, the
- * rule of every layer, the preprocessing (which must produce the model's input shape), class names and target.
- */
-public record ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing,
-                           List<String> classNames, Target target) implements ExplainPlan {
+/** The command line's settings mapped onto the job's typed requests; errors name the flags the user typed. */
+public final class Requests {
+    private Requests() {}
 
-    public static ExplainSetup from(Settings s) {
+    /** Settings that do not change what a committed chunk holds; commit-every is compared by its effective value. */
+    static final Set<Key> NOT_RECORDED = EnumSet.of(Key.RESUME, Key.OVERWRITE, Key.MASTER, Key.CONFIG, Key.COMMIT_EVERY);
+
+    public static AuditRequest audit(Settings s) {
+        ExplainSetup setup = explainSetup(s);
+        LrpAudit.Options options = new LrpAudit.Options(s.intValue(Key.BATCH_SIZE, 32), s.intValue(Key.GRID, 4),
+                s.longValue(Key.MAX_PIXELS, ImageDecoder.DEFAULT_MAX_PIXELS));
+        String format = s.get(Key.INPUT_FORMAT, "auto");
+        if (!format.equals("auto")) DatasetSources.parseFormat(format);
+        AuditRequest.ParquetColumns d = AuditRequest.ParquetColumns.defaults();
+        Map<String, String> recorded = new LinkedHashMap<>();
+        for (Key k : Key.values()) if (s.has(k) && !NOT_RECORDED.contains(k)) recorded.put(k.name, s.get(k));
+        return new AuditRequest(setup, options, s.require(Key.INPUT), format,
+                new AuditRequest.ParquetColumns(s.get(Key.ID_COLUMN, d.id()), s.get(Key.IMAGE_COLUMN, d.image()), s.get(Key.LABEL_COLUMN, d.label())),
+                s.require(Key.OUTPUT), s.flag(Key.OVERWRITE), s.flag(Key.RESUME), s.get(Key.BASELINE),
+                s.longValue(Key.COMMIT_EVERY, AuditRequest.DEFAULT_COMMIT_EVERY), s.enabled(Key.SPRAY, true), spray(s), s.intValue(Key.REPORT_SAMPLES, 8),
+                s.get(Key.MASTER), s.asMap(), recorded);
+    }
+
+    /** The model, its rules, preprocessing, class names and target, loaded and checked against each other. */
+    public static ExplainSetup explainSetup(Settings s) {
         Path modelPath = Path.of(s.require(Key.MODEL));
         Network net = OnnxImporter.load(modelPath);
         MaxPoolMode pool = MaxPoolMode.parse(s.get(Key.MAXPOOL, "avg"));
         Composite composite = s.has(Key.RULES) ? Composite.parse(s.get(Key.RULES), net, pool)
                 : Presets.resolve(s.get(Key.PRESET, "tutorial"), net, pool);
         if (s.has(Key.ATTENTION)) composite = composite.withAttention(AttentionRule.parse(s.get(Key.ATTENTION)));
-        Preprocessing pre = preprocessing(s, net);
-        List<String> classes = classNames(s.get(Key.CLASSES), net.classCount());
-        Target target = Target.parse(s.get(Key.TARGET, "predicted"));
-        if (target.kind() == Target.Kind.INDEX && target.index() >= net.classCount()) {
-            throw new IllegalArgumentException("--target " + target.index() + " is not a class of a model with " + net.classCount() + " classes");
-        }
-        return new ExplainSetup(modelPath.toString(), net, composite, pre, classes, target);
+        return new ExplainSetup(modelPath.toString(), net, composite, preprocessing(s, net), classNames(s.get(Key.CLASSES), net.classCount()),
+                Target.parse(s.get(Key.TARGET, "predicted")));
     }
 
-    public Path modelFile() { return Path.of(modelPath); }
-
-    @Override public int targetFor(Integer label) { return target.resolve(label); }
+    static SpectralAnalysis.Options spray(Settings s) {
+        SpectralAnalysis.Options d = SpectralAnalysis.Options.defaults();
+        return new SpectralAnalysis.Options(s.intValue(Key.SPRAY_SIZE, d.size()),
+                s.has(Key.SPRAY_NORMALISATION) ? HeatmapVectors.Normalisation.parse(s.get(Key.SPRAY_NORMALISATION)) : d.normalisation(),
+                s.intValue(Key.SPRAY_NEIGHBOURS, d.neighbours()), s.intValue(Key.SPRAY_MAX_CLUSTERS, d.maxClusters()), d.minClassSize(),
+                s.intValue(Key.SPRAY_CELL_SIZE, d.cellSize()), d.probes(), d.driverClassLimit(), d.localEigenLimit(), d.parallelism(), d.seed());
+    }
 
     static Preprocessing preprocessing(Settings s, Network net) {
         long[] in = net.inputShape();

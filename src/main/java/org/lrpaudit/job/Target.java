@@ -1,4 +1,4 @@
-package org.lrpaudit.cli;
+package org.lrpaudit.job;
 
 import java.io.Serializable;
 

@@ -1,0 +1,30 @@
+package org.lrpaudit.job;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.lrpaudit.data.Preprocessing;
+import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.model.Network;
+
+/**
+ * Everything the job needs to explain images, resolved and validated on the driver: the model, the rule of every
+ * layer, the preprocessing (which produces the model's input shape), class names and target. The command line builds
+ * one from its settings; the model file's path is kept for the manifest's hash.
+ */
+public record ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing,
+                           List<String> classNames, Target target) implements ExplainPlan {
+
+    public ExplainSetup {
+        if (classNames.size() != network.classCount()) {
+            throw new IllegalArgumentException(classNames.size() + " class names for a model with " + network.classCount() + " outputs");
+        }
+        if (target.kind() == Target.Kind.INDEX && target.index() >= network.classCount()) {
+            throw new IllegalArgumentException("--target " + target.index() + " is not a class of a model with " + network.classCount() + " classes");
+        }
+        classNames = List.copyOf(classNames);
+    }
+
+    public Path modelFile() { return Path.of(modelPath); }
+
+    @Override public int targetFor(Integer label) { return target.resolve(label); }
+}
