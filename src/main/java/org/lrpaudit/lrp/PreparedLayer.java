@@ -58,35 +58,40 @@ abstract class PreparedLayer {
     /** A ReLU that overwrites its input instead of copying it: saves one activation per layer. */
     static PreparedLayer inPlaceRelu() { return new PointwiseLayers.ReluLayer(false); }
 
-    /** The engine's form of a layer (LayerKindsTest checks that every permitted layer type is named here). */
+    /** The engine's form of a layer: a visitor, so a layer type without an engine form does not compile. */
     static PreparedLayer of(Layer layer, List<long[]> inputShapes, Rule rule, MaxPoolMode poolMode, AttentionRule attention,
                               RulePropagator.BoxBounds bounds) {
         long[] in = inputShapes.get(0);
-        if (layer instanceof Conv2d c) {
-            return new Linear(rule instanceof Rule.ZBox ? LinearOp.dense(c, in) : LinearOp.of(c, in), c.weight(), c.bias(), rule, bounds);
-        }
-        if (layer instanceof Dense d) return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds);
-        if (layer instanceof Relu) return new PointwiseLayers.ReluLayer(true);
-        if (layer instanceof Clip c) return new PointwiseLayers.ClipLayer(c.low(), c.high());
-        if (layer instanceof Activation a) return new PointwiseLayers.ActivationLayer(a);
-        if (layer instanceof Gate g) return new PointwiseLayers.GateLayer(g.signal());
-        if (layer instanceof Scale s) return new PointwiseLayers.ScaleLayer(s.factors(), in.length);
-        if (layer instanceof Shift s) return new PointwiseLayers.ShiftLayer(s.values(), in.length);
-        if (layer instanceof Add) return new PointwiseLayers.Sum();
-        if (layer instanceof LayerNorm n) return new PointwiseLayers.LayerNormLayer(n);
-        if (layer instanceof MaxPool2d m) return new PoolLayers.MaxPool(m.window(), poolMode);
-        if (layer instanceof AvgPool2d p) return new PoolLayers.AvgPool(p.window(), p.countIncludePad(), in);
-        if (layer instanceof GlobalAvgPool) return new PoolLayers.GlobalAvg();
-        if (layer instanceof Flatten f) return new ShapeLayers.ReshapeLayer(in, f.outputShape(in));
-        if (layer instanceof Reshape r) return new ShapeLayers.ReshapeLayer(in, r.shape());
-        if (layer instanceof Transpose t) return new ShapeLayers.TransposeLayer(t.perm());
-        if (layer instanceof Slice s) return new ShapeLayers.SliceLayer(s.begin(), s.end(), s.step());
-        if (layer instanceof Concat c) return new ShapeLayers.ConcatLayer(c.axis(), inputShapes.stream().mapToLong(sh -> sh[c.axis()]).toArray());
-        if (layer instanceof Pad2d p) return new ShapeLayers.PadLayer(p.pads());
-        if (layer instanceof Softmax s) return new AttentionLayers.SoftmaxLayer(s.axis(), attention);
-        if (layer instanceof MatMul m) return new AttentionLayers.MatMulLayer(m.probabilities(), attention);
-        if (layer instanceof ConstantConcat c) return new AttentionLayers.ConstantConcatLayer(c.axis(), c.before(), c.after(), in);
-        throw new IllegalArgumentException("no engine support for layer " + layer.name() + " (" + layer.type() + ")");
+        return layer.accept(new Layer.Visitor<PreparedLayer>() {
+            @Override public PreparedLayer visit(Conv2d c) {
+                return new Linear(rule instanceof Rule.ZBox ? LinearOp.dense(c, in) : LinearOp.of(c, in), c.weight(), c.bias(), rule, bounds);
+            }
+            @Override public PreparedLayer visit(Dense d) { return new Linear(LinearOp.of(d), d.weight(), d.bias(), rule, bounds); }
+            @Override public PreparedLayer visit(Relu r) { return new PointwiseLayers.ReluLayer(true); }
+            @Override public PreparedLayer visit(Clip c) { return new PointwiseLayers.ClipLayer(c.low(), c.high()); }
+            @Override public PreparedLayer visit(Activation a) { return new PointwiseLayers.ActivationLayer(a); }
+            @Override public PreparedLayer visit(Gate g) { return new PointwiseLayers.GateLayer(g.signal()); }
+            @Override public PreparedLayer visit(Scale s) { return new PointwiseLayers.ScaleLayer(s.factors(), in.length); }
+            @Override public PreparedLayer visit(Shift s) { return new PointwiseLayers.ShiftLayer(s.values(), in.length); }
+            @Override public PreparedLayer visit(Add a) { return new PointwiseLayers.Sum(); }
+            @Override public PreparedLayer visit(LayerNorm n) { return new PointwiseLayers.LayerNormLayer(n); }
+            @Override public PreparedLayer visit(MaxPool2d m) { return new PoolLayers.MaxPool(m.window(), poolMode); }
+            @Override public PreparedLayer visit(AvgPool2d p) { return new PoolLayers.AvgPool(p.window(), p.countIncludePad(), in); }
+            @Override public PreparedLayer visit(GlobalAvgPool g) { return new PoolLayers.GlobalAvg(); }
+            @Override public PreparedLayer visit(Flatten f) { return new ShapeLayers.ReshapeLayer(in, f.outputShape(in)); }
+            @Override public PreparedLayer visit(Reshape r) { return new ShapeLayers.ReshapeLayer(in, r.shape()); }
+            @Override public PreparedLayer visit(Transpose t) { return new ShapeLayers.TransposeLayer(t.perm()); }
+            @Override public PreparedLayer visit(Slice s) { return new ShapeLayers.SliceLayer(s.begin(), s.end(), s.step()); }
+            @Override public PreparedLayer visit(Concat c) {
+                return new ShapeLayers.ConcatLayer(c.axis(), inputShapes.stream().mapToLong(sh -> sh[c.axis()]).toArray());
+            }
+            @Override public PreparedLayer visit(Pad2d p) { return new ShapeLayers.PadLayer(p.pads()); }
+            @Override public PreparedLayer visit(Softmax s) { return new AttentionLayers.SoftmaxLayer(s.axis(), attention); }
+            @Override public PreparedLayer visit(MatMul m) { return new AttentionLayers.MatMulLayer(m.probabilities(), attention); }
+            @Override public PreparedLayer visit(ConstantConcat c) {
+                return new AttentionLayers.ConstantConcatLayer(c.axis(), c.before(), c.after(), in);
+            }
+        });
     }
 
     static INDArray array(Tensor t) {

@@ -15,31 +15,50 @@ public sealed interface Rule extends Serializable {
 
     String spec();
 
+    /** One method per rule: a new rule needs a {@code visit} here, and every visitor fails to compile until it has one. */
+    interface Visitor<T> {
+        T visit(Zero r);
+        T visit(Epsilon r);
+        T visit(EpsilonAbs r);
+        T visit(Gamma r);
+        T visit(AlphaBeta r);
+        T visit(Flat r);
+        T visit(WSquare r);
+        T visit(ZBox r);
+    }
+
+    <T> T accept(Visitor<T> v);
+
     /** LRP-0: ρ = identity. */
     record Zero() implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public String spec() { return "zero"; }
     }
 
     /** LRP-ε with ε = k · RMS(z), RMS taken over each image's own z. */
     record Epsilon(double k) implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public Epsilon { requirePositive("epsilon", k); }
         public String spec() { return "epsilon=" + fmt(k); }
     }
 
     /** LRP-ε with an absolute ε (the Zennit/iNNvestigate form). */
     record EpsilonAbs(double epsilon) implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public EpsilonAbs { requirePositive("epsilon-abs", epsilon); }
         public String spec() { return "epsilon-abs=" + fmt(epsilon); }
     }
 
     /** LRP-γ: ρ(w) = w + γ·max(0, w), on weights and bias. */
     record Gamma(double gamma) implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public Gamma { requirePositive("gamma", gamma); }
         public String spec() { return "gamma=" + fmt(gamma); }
     }
 
     /** LRP-αβ with α − β = 1: positive and negative contributions redistributed separately. */
     record AlphaBeta(double alpha, double beta) implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public AlphaBeta {
             if (beta < 0 || Math.abs(alpha - beta - 1) > 1e-9) {
                 throw new IllegalArgumentException("alpha-beta rule needs alpha - beta = 1 and beta >= 0, got alpha="
@@ -55,11 +74,13 @@ public sealed interface Rule extends Serializable {
 
     /** Flat: every weight 1, inputs ignored; relevance spread evenly over the receptive field. */
     record Flat() implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public String spec() { return "flat"; }
     }
 
     /** w²: ρ(w) = w², inputs ignored. */
     record WSquare() implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public String spec() { return "wsquare"; }
     }
 
@@ -68,6 +89,7 @@ public sealed interface Rule extends Serializable {
      * ((0 − mean)/std and (1 − mean)/std per channel); otherwise the same scalar bounds for every input.
      */
     record ZBox(Double low, Double high) implements Rule {
+        @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
         public ZBox {
             if ((low == null) != (high == null)) throw new IllegalArgumentException("zb needs both bounds or none");
             if (low != null && !(low < high)) throw new IllegalArgumentException("zb needs low < high, got " + low + "," + high);

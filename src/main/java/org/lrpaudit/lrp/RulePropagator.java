@@ -27,17 +27,18 @@ abstract class RulePropagator {
 
     /** @param w, b the layer's weights in the model's layout; ρ is applied there, then {@link LinearOp#weights}. */
     static RulePropagator of(Rule rule, LinearOp op, INDArray w, INDArray b, BoxBounds bounds) {
-        if (rule instanceof Rule.Zero) return new Identity(op, op.weights(w), Rule.STABILISER, 0);
-        if (rule instanceof Rule.EpsilonAbs e) return new Identity(op, op.weights(w), e.epsilon(), 0);
-        if (rule instanceof Rule.Epsilon e) return new Identity(op, op.weights(w), 0, e.k());
-        if (rule instanceof Rule.Gamma g) {
-            return new Gamma(op, op.weights(w.add(Transforms.relu(w, true).muli(g.gamma()))), b.add(Transforms.relu(b, true).muli(g.gamma())));
-        }
-        if (rule instanceof Rule.AlphaBeta ab) return new AlphaBeta(op, w, b, ab.alpha(), ab.beta());
-        if (rule instanceof Rule.Flat) return new InputFree(op, op.weights(Nd4j.onesLike(w)));
-        if (rule instanceof Rule.WSquare) return new InputFree(op, op.weights(w.mul(w)));
-        if (rule instanceof Rule.ZBox) return new ZBox(op, w, bounds);
-        throw new IllegalArgumentException("no propagator for rule " + rule.spec());
+        return rule.accept(new Rule.Visitor<RulePropagator>() {
+            @Override public RulePropagator visit(Rule.Zero r) { return new Identity(op, op.weights(w), Rule.STABILISER, 0); }
+            @Override public RulePropagator visit(Rule.EpsilonAbs e) { return new Identity(op, op.weights(w), e.epsilon(), 0); }
+            @Override public RulePropagator visit(Rule.Epsilon e) { return new Identity(op, op.weights(w), 0, e.k()); }
+            @Override public RulePropagator visit(Rule.Gamma g) {
+                return new Gamma(op, op.weights(w.add(Transforms.relu(w, true).muli(g.gamma()))), b.add(Transforms.relu(b, true).muli(g.gamma())));
+            }
+            @Override public RulePropagator visit(Rule.AlphaBeta ab) { return new AlphaBeta(op, w, b, ab.alpha(), ab.beta()); }
+            @Override public RulePropagator visit(Rule.Flat r) { return new InputFree(op, op.weights(Nd4j.onesLike(w))); }
+            @Override public RulePropagator visit(Rule.WSquare r) { return new InputFree(op, op.weights(w.mul(w))); }
+            @Override public RulePropagator visit(Rule.ZBox r) { return new ZBox(op, w, bounds); }
+        });
     }
 
     /** ρ = identity: LRP-0 (tiny stabiliser), LRP-ε absolute, or LRP-ε relative to each image's RMS(z). */

@@ -11,6 +11,7 @@ import java.util.Locale;
  *                    the negative slope alpha); otherwise 0
  */
 public record Activation(String name, Kind kind, float alpha, float beta) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public enum Kind {
         SIGMOID, HARD_SIGMOID, TANH, ERF, HARD_SWISH, GELU, LEAKY_RELU;
 

@@ -8,6 +8,7 @@ import java.util.List;
  * the sum between its inputs in proportion to their contributions, R_i = x_i·R / (Σx + ε·sign(Σx)).
  */
 public record Add(String name, int arity) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     @Override public String type() { return "add"; }
 
     @Override public long[] outputShape(long[] in) { return in.clone(); }

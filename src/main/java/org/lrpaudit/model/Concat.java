@@ -5,6 +5,7 @@ import java.util.List;
 
 /** Concatenation along a per-image axis (0: channels); LRP hands each input the relevance of its own slice. */
 public record Concat(String name, int arity, int axis) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     /** Along channels. */
     public Concat(String name, int arity) { this(name, arity, 0); }
 

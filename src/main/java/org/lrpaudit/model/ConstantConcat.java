@@ -11,6 +11,7 @@ import java.util.Arrays;
  * @param after  per-image constant placed last, or null
  */
 public record ConstantConcat(String name, int axis, Tensor before, Tensor after) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     @Override public String type() { return "concat-const"; }
 
     @Override public long[] outputShape(long[] in) {

@@ -10,6 +10,7 @@ import java.util.Objects;
  */
 public record Conv2d(String name, Tensor weight, Tensor bias, int[] stride, int[] pads, int[] dilation, int groups)
         implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
 
     public Conv2d(String name, Tensor weight, Tensor bias, int[] stride, int[] pads, int[] dilation) {
         this(name, weight, bias, stride, pads, dilation, 1);

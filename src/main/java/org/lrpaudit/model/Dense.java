@@ -7,6 +7,7 @@ import java.util.Arrays;
  * tensor (ONNX MatMul: a transformer's or ConvNeXt's MLP on [H, W, C] or token maps).
  */
 public record Dense(String name, Tensor weight, Tensor bias) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
 
     public Dense {
         if (weight.rank() != 2) throw new IllegalArgumentException(name + ": dense weight must be 2-D, got " + weight);

@@ -11,6 +11,7 @@ import java.util.List;
  * @param signal which of the two inputs is the signal (0 or 1); the other is the gate
  */
 public record Gate(String name, int signal) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public Gate {
         if (signal != 0 && signal != 1) throw new IllegalArgumentException(name + ": signal must be input 0 or 1");
     }

@@ -10,6 +10,38 @@ public sealed interface Layer extends Serializable
         permits Conv2d, Dense, Relu, Clip, Activation, Gate, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Reshape, Transpose, Slice, Add,
         Concat, Scale, Shift, LayerNorm, Pad2d, Softmax, MatMul, ConstantConcat {
 
+
+    /**
+     * One method per layer type: a new type added to {@code permits} needs a {@code visit} here, and then every visitor
+     * (the engine's layer builder among them) fails to compile until it handles the type — not an executor at run time.
+     */
+    interface Visitor<T> {
+        T visit(Conv2d l);
+        T visit(Dense l);
+        T visit(Relu l);
+        T visit(Clip l);
+        T visit(Activation l);
+        T visit(Gate l);
+        T visit(MaxPool2d l);
+        T visit(AvgPool2d l);
+        T visit(GlobalAvgPool l);
+        T visit(Flatten l);
+        T visit(Reshape l);
+        T visit(Transpose l);
+        T visit(Slice l);
+        T visit(Add l);
+        T visit(Concat l);
+        T visit(Scale l);
+        T visit(Shift l);
+        T visit(LayerNorm l);
+        T visit(Pad2d l);
+        T visit(Softmax l);
+        T visit(MatMul l);
+        T visit(ConstantConcat l);
+    }
+
+    <T> T accept(Visitor<T> v);
+
     /** The node name in the source model (for messages and the describe table). */
     String name();
 

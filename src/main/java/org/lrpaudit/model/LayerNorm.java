@@ -7,6 +7,7 @@ import java.util.Arrays;
  * constant, so the layer is the linear map x ↦ γ ⊙ (x − mean(x)) / σ plus the bias β, passed by the z-rule.
  */
 public record LayerNorm(String name, Tensor gamma, Tensor beta, float epsilon) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public LayerNorm {
         if (gamma.rank() != 1 || beta.rank() != 1 || gamma.dim(0) != beta.dim(0)) {
             throw new IllegalArgumentException(name + ": scale " + gamma + " and bias " + beta + " must be vectors of one length");

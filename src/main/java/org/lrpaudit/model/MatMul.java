@@ -10,6 +10,7 @@ import java.util.List;
  *                      neither. Under CP-LRP that input is a constant weight and receives no relevance.
  */
 public record MatMul(String name, int probabilities) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public MatMul {
         if (probabilities < -1 || probabilities > 1) throw new IllegalArgumentException(name + ": probabilities must be input 0, 1 or -1");
     }

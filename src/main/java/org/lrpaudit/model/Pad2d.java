@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 /** Zero padding of a feature map's borders {top, left, bottom, right}; relevance is cropped back (padding holds none). */
 public record Pad2d(String name, int[] pads) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public Pad2d {
         pads = pads.clone();
         for (int p : pads) if (p < 0) throw new IllegalArgumentException(name + ": negative padding (cropping) " + Arrays.toString(pads));

@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 /** A change of the per-image shape (row-major, same element count); relevance takes the input's shape back. */
 public record Reshape(String name, long[] shape) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public Reshape { shape = shape.clone(); }
 
     @Override public long[] shape() { return shape.clone(); }

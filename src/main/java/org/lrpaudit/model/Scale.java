@@ -6,6 +6,7 @@ package org.lrpaudit.model;
  * all its relevance to it.
  */
 public record Scale(String name, Tensor factors) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     @Override public String type() { return "scale"; }
 
     @Override public long[] outputShape(long[] in) {

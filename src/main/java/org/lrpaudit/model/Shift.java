@@ -5,6 +5,7 @@ package org.lrpaudit.model;
  * LRP's z-rule: R_in = x·R / (x + c); the constant absorbs its share, as a bias does.
  */
 public record Shift(String name, Tensor values) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     @Override public String type() { return "shift"; }
 
     @Override public long[] outputShape(long[] in) {

@@ -7,6 +7,7 @@ import java.util.Arrays;
  * Swin's patch merging x[..., 0::2, 0::2, :]); relevance goes back to its place, the rest of the input gets none.
  */
 public record Slice(String name, long[] begin, long[] end, long[] step) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public Slice {
         begin = begin.clone();
         end = end.clone();

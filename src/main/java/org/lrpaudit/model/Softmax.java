@@ -6,6 +6,7 @@ package org.lrpaudit.model;
  * under CP-LRP the probabilities are constants and the softmax passes no relevance to its input.
  */
 public record Softmax(String name, int axis) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     @Override public String type() { return "softmax"; }
 
     @Override public long[] outputShape(long[] in) {

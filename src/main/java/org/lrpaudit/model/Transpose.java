@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 /** A permutation of the per-image axes (ONNX Transpose without its batch axis); relevance is permuted back. */
 public record Transpose(String name, int[] perm) implements Layer {
+    @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public Transpose {
         perm = perm.clone();
         int[] sorted = perm.clone();
