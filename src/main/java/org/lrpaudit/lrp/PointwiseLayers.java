@@ -4,7 +4,9 @@ import org.lrpaudit.model.Activation;
 import org.lrpaudit.model.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.scalar.Relu6;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -33,11 +35,16 @@ final class PointwiseLayers {
             this.high = high;
         }
 
-        /** One pass (clipbyvalue) rather than a max then a min: ReLU6 runs on MobileNet's largest activations. */
+        /**
+         * ReLU6 (MobileNet's, on its largest activations) as libnd4j's relu6 scalar op, any other range as a max then a
+         * min in place: both several times faster than the clipbyvalue custom op on an AVX2 CPU (8×96×112×112, one
+         * thread: 77–118 ms against 620–870 ms).
+         */
         @Override INDArray forward(INDArray a) {
             INDArray out = Nd4j.createUninitialized(a.dataType(), a.shape());
-            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(a).addOutputs(out).addFloatingPointArguments((double) low, (double) high).build());
-            return out;
+            if (low == 0 && high == 6) return Nd4j.exec(new Relu6(a, out, 0.0));
+            Nd4j.exec(new ScalarMax(a, null, out, low));
+            return Nd4j.exec(new ScalarMin(out, null, out, high));
         }
         @Override INDArray relevance(INDArray a, INDArray z, INDArray r) { return r; }
         @Override boolean needsOutput() { return false; }
