@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.Relu6;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -50,7 +51,7 @@ final class PointwiseLayers {
         @Override boolean needsOutput() { return false; }
     }
 
-    /** Sigmoid, hard sigmoid, tanh, erf, hard swish, GELU, leaky ReLU: relevance passes through (identity rule). */
+    /** Sigmoid, hard sigmoid, tanh, erf, hard swish, GELU, leaky ReLU, SiLU: relevance passes through (identity rule). */
     static final class ActivationLayer extends PreparedLayer {
         private final Activation.Kind kind;
         private final float alpha, beta;
@@ -69,12 +70,15 @@ final class PointwiseLayers {
                 case ERF -> erf(a);
                 case HARD_SWISH -> hardSigmoid(a, alpha, beta).muli(a);
                 case GELU -> erf(a.mul(1 / Math.sqrt(2))).addi(1).muli(a).muli(0.5);
+                case SILU -> Nd4j.exec(new Swish(a, a.ulike()));
                 case LEAKY_RELU -> Transforms.leakyRelu(a, alpha, true);
             };
         }
 
         private static INDArray hardSigmoid(INDArray a, float alpha, float beta) {
-            return Transforms.min(Transforms.max(a.mul(alpha).addi(beta), 0, false), 1, false);
+            INDArray out = a.mul(alpha).addi(beta);
+            Nd4j.exec(new ScalarMax(out, null, out, 0.0));
+            return Nd4j.exec(new ScalarMin(out, null, out, 1.0));
         }
 
         private static INDArray erf(INDArray a) {

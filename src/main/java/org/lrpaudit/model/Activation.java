@@ -3,7 +3,7 @@ package org.lrpaudit.model;
 import java.util.Locale;
 
 /**
- * An element-wise activation other than ReLU/Clip (sigmoid, hard sigmoid, tanh, erf, hard swish, GELU, leaky ReLU).
+ * An element-wise activation other than ReLU/Clip (sigmoid, hard sigmoid, tanh, erf, hard swish, GELU, leaky ReLU, SiLU).
  * Relevance passes through unchanged (identity rule): each output depends on its own input alone. As a gate (see
  * {@link Gate}) it receives no relevance at all.
  *
@@ -13,7 +13,7 @@ import java.util.Locale;
 public record Activation(String name, Kind kind, float alpha, float beta) implements Layer {
     @Override public <T> T accept(Visitor<T> v) { return v.visit(this); }
     public enum Kind {
-        SIGMOID, HARD_SIGMOID, TANH, ERF, HARD_SWISH, GELU, LEAKY_RELU;
+        SIGMOID, HARD_SIGMOID, TANH, ERF, HARD_SWISH, GELU, LEAKY_RELU, SILU;
 
         String label() { return name().toLowerCase(Locale.ROOT).replace("_", ""); }
     }

@@ -51,7 +51,7 @@ final class OnnxConverters {
             case "Concat" -> concat(g, n);
             case "Relu" -> g.addLayer(n, new Relu(n.getName()));
             case "Clip" -> g.addLayer(n, clip(g, n));
-            case "Sigmoid" -> g.addLayer(n, new Activation(n.getName(), Activation.Kind.SIGMOID, 0, 0));
+            case "Sigmoid" -> { if (!OnnxPatterns.silu(g, n)) g.addLayer(n, new Activation(n.getName(), Activation.Kind.SIGMOID, 0, 0)); }
             case "HardSigmoid" -> g.addLayer(n, new Activation(n.getName(), Activation.Kind.HARD_SIGMOID,
                     floatAttr(n, "alpha", 0.2f), floatAttr(n, "beta", 0.5f)));
             case "Tanh" -> g.addLayer(n, new Activation(n.getName(), Activation.Kind.TANH, 0, 0));
