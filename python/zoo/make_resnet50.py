@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export torchvision's ResNet-50 (random weights) to ONNX for the benchmarks.
 
-    /usr/bin/python3 scripts/make_resnet50.py [OUT.onnx] [--force]
+    /usr/bin/python3 python/zoo/make_resnet50.py [OUT.onnx] [--force]
 
 Default OUT is /tmp/lrp-bench/resnet50.onnx (~100 MB: keep it out of the repository). Needs Debian's
 python3-torch, python3-onnx and python3-torchvision (apt-get install -y python3-torchvision).
@@ -29,8 +29,8 @@ try:
 except ImportError:
     sys.exit("needs torchvision: apt-get install -y python3-torchvision")
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vgg16 import export  # noqa: E402  (the same export, aliases undone)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # python/: the packages
+from zoo.make_vgg16 import export  # noqa: E402  (the same export, aliases undone)
 
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
              "GlobalAveragePool", "Flatten", "Reshape", "Dropout", "Identity", "BatchNormalization"}

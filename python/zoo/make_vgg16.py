@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export torchvision's VGG-16 (no batch norm, random weights) to ONNX for the benchmarks.
 
-    /usr/bin/python3 scripts/make_vgg16.py [OUT.onnx] [--force]
+    /usr/bin/python3 python/zoo/make_vgg16.py [OUT.onnx] [--force]
 
 Default OUT is /tmp/lrp-bench/vgg16.onnx (~0.5 GB: keep it out of the repository). Needs Debian's
 python3-torch, python3-onnx and python3-torchvision (apt-get install -y python3-torchvision).
