@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The committed reference fixtures made by scripts/make_fixtures.py: ONNX models trained on Fashion-MNIST and
+ * The committed reference fixtures made by python/fixtures/make_fixtures.py: ONNX models trained on Fashion-MNIST and
  * relevance computed independently with PyTorch autograd in float64 (see that script).
  */
 public final class Fixtures {

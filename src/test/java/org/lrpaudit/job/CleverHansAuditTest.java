@@ -25,7 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The audit's proof on a planted Clever Hans (src/test/resources/fixtures/clever-hans, scripts/make_clever_hans.py):
+ * The audit's proof on a planted Clever Hans (src/test/resources/fixtures/clever-hans, python/fixtures/make_clever_hans.py):
  * a CNN trained with a "(c)" mark at the bottom edge of every trouser image, and the same CNN trained without it;
  * the same pair for a vision transformer (torchvision's VisionTransformer, 7x7 patches, explained with CP-LRP):
  * marked_vit.onnx, clean_vit.onnx. The finding tests run on both; the SpRAy, report and output tests on the CNN.

@@ -22,7 +22,7 @@ import org.lrpaudit.cli.Requests;
 import org.lrpaudit.audit.Findings;
 
 /**
- * A partial shortcut (fixtures/partial-shortcut, scripts/make_clever_hans.py --only partial): the Clever-Hans mark on
+ * A partial shortcut (fixtures/partial-shortcut, python/fixtures/make_clever_hans.py --only partial): the Clever-Hans mark on
  * half the training shirts, so the model learns the mark and the garment. Predicted shirts on the fixture images are
  * marked shirts, marked other garments and unmarked shirts (and other garments mistaken for shirts). The audit must
  * name the strategies that look at the mark and where the mark is, and must not call the unmarked shirts the cheat.

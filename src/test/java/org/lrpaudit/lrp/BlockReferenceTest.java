@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The mechanisms of the torchvision families that need more than convolutions (src/test/resources/fixtures/blocks,
- * scripts/fixtures/make_block_fixtures.py): small models trained on Fashion-MNIST with a DenseNet block (batch norm
+ * python/fixtures/make_block_fixtures.py): small models trained on Fashion-MNIST with a DenseNet block (batch norm
  * before a convolution, ceil-mode max pooling), an MBConv block (SiLU, depthwise, squeeze-excitation gates, Hardswish,
  * ReduceMean), a ShuffleNet unit (shape arithmetic, split, channel shuffle) and a ConvNeXt block (layer norm on NHWC,
  * GELU, layer scale), the last at opsets 13 and 17. Every rule and preset against the float64 reference ({@link #worst}

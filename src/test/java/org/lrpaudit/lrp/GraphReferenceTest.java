@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Branching graphs (src/test/resources/fixtures/graph, scripts/make_graph_fixtures.py): a small ResNet (basic blocks
+ * Branching graphs (src/test/resources/fixtures/graph, python/fixtures/make_graph_fixtures.py): a small ResNet (basic blocks
  * with batch norm, a 1×1 stride-2 shortcut) and a MobileNet-style net (depthwise + pointwise, ReLU6, a channel
  * Concat), against the float64 autograd reference that splits relevance at an Add by contribution and sums it where
  * a tensor feeds several layers. Per image max |R − R_ref| ≤ 1e-4·max |R_ref|, or eight times the deviation of the

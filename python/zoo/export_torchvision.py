@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Export torchvision 0.14's image classifiers (random weights, calibrated batch norm) to ONNX.
 
-    /usr/bin/python3 scripts/zoo/export_torchvision.py [--models a,b,c] [--out /tmp/lrp-zoo] [--force]
+    /usr/bin/python3 python/zoo/export_torchvision.py [--models a,b,c] [--out /tmp/lrp-zoo] [--force]
                                                        [--opset 13|17] [--transformers]
 
 Writes OUT/<name>/model.onnx (keep it out of the repository: VGG-16 alone is ~0.5 GB) and
 OUT/<name>/export.json (opset, op histogram, file size, parameter count and a fingerprint of the
-torch model's state, which scripts/zoo/surrogate_reference.py checks after it rebuilds the model).
+torch model's state, which python/zoo/surrogate_reference.py checks after it rebuilds the model).
 Needs Debian's python3-torch, python3-onnx and python3-torchvision. No weights are downloaded:
 torch.manual_seed(0) and torchvision's own initialisation (googlenet and inception_v3 with
 aux_logits=False, init_weights=True).

@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The torchvision model zoo against its float64 PyTorch reference (scripts/zoo/): for every ROOT/NAME/ with a
+ * The torchvision model zoo against its float64 PyTorch reference (python/zoo/): for every ROOT/NAME/ with a
  * model.onnx, imports it, explains input.npy for the classes of targets.json with LRP-0 on every layer with weights
  * and winner-take-all max pooling, and compares the heatmap with surrogate_gxi.npy (gradient × input of the surrogate
  * network of docs/lrp-layers.md, float64). PASS: the engine predicts the float64 model's class and the relative L2
@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  * scripts/benchmark zoo [--models alexnet,vgg16] [--root /tmp/lrp-zoo] [--repeats 5] [--no-timing]
  * </pre>
- * Build the zoo first: /usr/bin/python3 scripts/zoo/export_torchvision.py, then scripts/zoo/surrogate_reference.py.
+ * Build the zoo first: /usr/bin/python3 python/zoo/export_torchvision.py, then python/zoo/surrogate_reference.py.
  */
 public final class ZooCheck {
     static final double MAX_REL_L2 = 2e-2;
@@ -71,8 +71,8 @@ public final class ZooCheck {
                 Runtime.getRuntime().maxMemory() >> 20, root);
         List<String> names = only != null ? only : modelsUnder(root);
         if (names.isEmpty()) {
-            System.out.println("no models under " + root + ": run /usr/bin/python3 scripts/zoo/export_torchvision.py and "
-                    + "scripts/zoo/surrogate_reference.py first");
+            System.out.println("no models under " + root + ": run /usr/bin/python3 python/zoo/export_torchvision.py and "
+                    + "python/zoo/surrogate_reference.py first");
             return;
         }
         List<Row> rows = new ArrayList<>();
@@ -111,7 +111,7 @@ public final class ZooCheck {
         int layers = net.size();
         long parameters = net.parameterCount();
         if (!Files.exists(dir.resolve("surrogate_gxi.npy"))) {
-            return new Row(name, "yes", "no reference: run scripts/zoo/surrogate_reference.py", layers, parameters, Double.NaN,
+            return new Row(name, "yes", "no reference: run python/zoo/surrogate_reference.py", layers, parameters, Double.NaN,
                     Double.NaN, Double.NaN, false, new double[] {Double.NaN, Double.NaN}, torchMs);
         }
         try {

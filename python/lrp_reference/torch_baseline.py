@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch float32 CPU baseline for the LRP benchmark, written as a user of Montavon's LRP tutorial would.
 
-    /usr/bin/python3 scripts/bench_reference.py --onnx M.onnx --spec '0:zb;2:avg;3:epsilon=0.25' \
+    /usr/bin/python3 python/lrp_reference/torch_baseline.py --onnx M.onnx --spec '0:zb;2:avg;3:epsilon=0.25' \
         --mean 0.286 --std 0.353 --batch 16 --threads 2 --warmup 1 --repeats 5 [--seed 0] [--check]
 
 One repeat (timed with time.perf_counter) = forward pass + LRP back to the input for the whole batch,
@@ -21,17 +21,17 @@ tutorial. Max pooling is replaced by AvgPool2d of the same geometry in the LRP p
 Dense layers are kept as nn.Linear (the tutorial converts VGG's to convolutions; same arithmetic).
 Project conventions (docs/lrp-layers.md) replace the tutorial's where they differ: the stabiliser is applied
 with the sign of z (z + e*sign+(z), sign+(0) = +1, e = 1e-9 plus K*RMS for epsilon=K), and the RMS of
-epsilon=K is taken per image, not over the batch. (lrp_reference and the Java side also set s = 0 where
+epsilon=K is taken per image, not over the batch. (chain.py and the Java side also set s = 0 where
 z == 0 exactly; here such a unit gets s = R/1e-9, as in the tutorial. It changes no timing and is
 visible only where R != 0 at z == 0.)
 
 Rules: zero, epsilon=K, epsilon-abs=E, gamma=G, alpha1beta0, zb (bounds l=(0-mean)/std, h=(1-mean)/std).
-The spec's layer indices are lrp_reference.py's canonical list (parse_spec is imported from there):
+The spec's layer indices are chain.py's canonical list (parse_spec is imported from there):
 every conv, dense, relu, maxpool, avgpool, globalavgpool and flatten/reshape is one index; Dropout,
 Identity and a final Softmax are not indexed (and not run). BatchNormalization is refused.
 
-Branching graphs (any model that is not such a chain, e.g. ResNet-50 from scripts/make_resnet50.py,
-the graph fixtures resnet/mobilenet): the layer table, indices and semantics of make_graph_fixtures.py's
+Branching graphs (any model that is not such a chain, e.g. ResNet-50 from python/zoo/make_resnet50.py,
+the graph fixtures resnet/mobilenet): the layer table, indices and semantics of graph.py's
 float64 reference (ONNX node order minus Identity/Dropout/Constant, BatchNormalization folded into the
 preceding Conv, trailing Softmax dropped; Conv incl. grouped, Gemm, Relu, Clip, MaxPool, AveragePool,
 GlobalAveragePool, Flatten, Add, Concat), in float32 nn modules. One repeat = one forward pass without
@@ -45,8 +45,8 @@ MaxPool is again AvgPool2d of the same geometry ("avg"); the spec indexes the gr
 
 Stdout: one line of JSON (times, median, images/s, peak RSS, relevance sum and target logit per image).
 Everything else goes to stderr. A non-finite logit or relevance exits with status 1.
---check (not for timing) also compares the result in float64 with lrp_reference.lrp (chains) or
-make_graph_fixtures.graph_lrp (graphs).
+--check (not for timing) also compares the result in float64 with chain.lrp (chains) or
+graph.graph_lrp (graphs).
 """
 import argparse
 import copy
@@ -57,17 +57,16 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import onnx
 import torch
 import torch.nn as nn
-from onnx import helper, numpy_helper
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import lrp_reference as ref  # noqa: E402  (spec parsing and canonical indexing)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # python/
+from lrp_reference import chain as ref  # noqa: E402  (spec parsing and canonical indexing)
+from lrp_reference import graph, onnx_graph  # noqa: E402
 
 TINY = ref.TINY                                       # 1e-9
-ADD_EPS = 1e-6                                        # residual Add stabiliser (make_graph_fixtures.ADD_EPS)
+ADD_EPS = 1e-6                                        # residual Add stabiliser (graph.ADD_EPS)
 
 
 def log(*a):
@@ -80,18 +79,14 @@ def log(*a):
 
 def load_onnx(path, model=None):
     """Returns (modules, canonical types, input shape C,H,W) for a single-chain ONNX classifier."""
-    g = (onnx.load(path) if model is None else model).graph
-    consts = {t.name: t for t in g.initializer}                   # TensorProtos, converted when used
-    for n in g.node:
-        if n.op_type == "Constant":
-            consts[n.output[0]] = helper.get_attribute_value(n.attribute[0])
-    (inp,) = [i for i in g.input if i.name not in consts]
+    g = onnx_graph.read(model if model is not None else path, torch.float32, strip_softmax=False)
+    consts, nodes = g.consts, g.nodes
+    (inp,) = [i for i in g.model.graph.input if i.name == g.input_name]
     chw = [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
-    nodes = [n for n in g.node if n.op_type != "Constant"]
-    cur, mods, types, i = inp.name, [], [], 0
+    cur, mods, types, i = g.input_name, [], [], 0
 
     def param(name):
-        return torch.from_numpy(np.array(numpy_helper.to_array(consts[name]), dtype=np.float32))
+        return consts[name]
 
     def loaded(cls, *shape, w, b):                    # a module holding the ONNX weights (no random init)
         mod = torch.nn.utils.skip_init(cls, *shape)
@@ -100,37 +95,37 @@ def load_onnx(path, model=None):
 
     while i < len(nodes):
         n = nodes[i]
-        at = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-        if [x for x in n.input if x and x not in consts] != [cur]:
-            sys.exit(f"{path}: node {n.name} ({n.op_type}) does not continue the chain from {cur}")
-        op, mod = n.op_type, None                   # mod: (module, canonical type)
+        at = n.at
+        if [x for x in n.inputs if x and x not in consts] != [cur]:
+            sys.exit(f"{path}: node {n.name} ({n.op}) does not continue the chain from {cur}")
+        op, mod = n.op, None                   # mod: (module, canonical type)
         pads = list(at.get("pads", [0, 0, 0, 0]))
         if pads[:2] != pads[2:] or at.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
             sys.exit(f"{path}: node {n.name}: asymmetric or automatic padding is not supported")
         if op == "Conv":
-            w = param(n.input[1])
-            b = param(n.input[2]) if len(n.input) > 2 and n.input[2] else torch.zeros(w.shape[0])
+            w = param(n.inputs[1])
+            b = param(n.inputs[2]) if len(n.inputs) > 2 and n.inputs[2] else torch.zeros(w.shape[0])
             assert at.get("group", 1) == 1, "grouped convolution"
             mod = loaded(nn.Conv2d, w.shape[1], w.shape[0], tuple(w.shape[2:]), tuple(at.get("strides", [1, 1])),
                          tuple(pads[:2]), tuple(at.get("dilations", [1, 1])), w=w, b=b), "conv"
         elif op == "Gemm":
             assert not at.get("transA", 0), "Gemm with transA"
-            w = param(n.input[1]).mul_(at.get("alpha", 1.0))
+            w = param(n.inputs[1]) * at.get("alpha", 1.0)
             w = w if at.get("transB", 0) else w.t()
-            b = (param(n.input[2]).mul_(at.get("beta", 1.0)) if len(n.input) > 2 and n.input[2]
+            b = (param(n.inputs[2]) * at.get("beta", 1.0) if len(n.inputs) > 2 and n.inputs[2]
                  else torch.zeros(w.shape[0]))
             mod = loaded(nn.Linear, w.shape[1], w.shape[0], w=w, b=b), "dense"
         elif op == "MatMul":                          # MatMul(x, W) + Add(b): one dense layer
             nxt = nodes[i + 1] if i + 1 < len(nodes) else None
-            if nxt is None or nxt.op_type != "Add" or list(nxt.input)[0] != n.output[0]:
+            if nxt is None or nxt.op != "Add" or nxt.inputs[0] != n.outputs[0]:
                 sys.exit(f"{path}: MatMul {n.name} is not followed by a bias Add")
-            w, b = param(n.input[1]).t(), param(nxt.input[1])
+            w, b = param(n.inputs[1]).t(), param(nxt.inputs[1])
             mod = loaded(nn.Linear, w.shape[1], w.shape[0], w=w, b=b), "dense"
             i, n = i + 1, nxt
         elif op == "Relu":
             mod = nn.ReLU(), "relu"
         elif op == "MaxPool":
-            assert not at.get("ceil_mode", 0) and len(n.output) == 1 and at.get("dilations", [1, 1]) == [1, 1], \
+            assert not at.get("ceil_mode", 0) and len(n.outputs) == 1 and at.get("dilations", [1, 1]) == [1, 1], \
                 "MaxPool with ceil_mode, indices or dilation"
             mod = nn.MaxPool2d(tuple(at["kernel_shape"]), tuple(at.get("strides", [1, 1])), tuple(pads[:2])), "maxpool"
         elif op == "AveragePool":
@@ -143,11 +138,9 @@ def load_onnx(path, model=None):
             assert at.get("axis", 1) == 1, "Flatten axis != 1"
             mod = nn.Flatten(), "flatten"
         elif op == "Reshape":                         # only to [N, features]
-            shape = numpy_helper.to_array(consts[n.input[1]]).tolist()
+            shape = consts[n.inputs[1]].tolist()
             assert len(shape) == 2 and shape[0] in (0, -1), f"Reshape to {shape}"
             mod = nn.Flatten(), "flatten"
-        elif op in ("Dropout", "Identity"):
-            pass                                      # no-ops at inference, not indexed
         elif op in ("Softmax", "LogSoftmax") and i == len(nodes) - 1:
             log(f"{op} stripped: LRP explains the logits")
         else:
@@ -155,7 +148,7 @@ def load_onnx(path, model=None):
         if mod is not None:
             mods.append(mod[0])
             types.append(mod[1])
-        cur, i = n.output[0], i + 1
+        cur, i = n.outputs[0], i + 1
     return mods, types, chw
 
 
@@ -198,13 +191,13 @@ def rho_incr(rule):
         return ident, lambda z: stabilise(z, k)
     if name == "gamma":
         return (lambda p: p + k * p.clamp(min=0)), lambda z: stabilise(z, TINY)
-    sys.exit(f"the benchmark reference times zero, epsilon, epsilon-abs, gamma and zb; rule {rule} is for scripts/lrp_reference.py")
+    sys.exit(f"the benchmark reference times zero, epsilon, epsilon-abs, gamma and zb; rule {rule} is for python/lrp_reference/chain.py")
 
 
 def lrp_step(layer, rule, a, R):
     """The tutorial's four steps for one layer (a: its input activation, R: its output relevance)."""
     a = a.data.requires_grad_(True)
-    if rule == "alpha1beta0":                          # z+ = W+ a+ + W- a- + b+ (lrp_reference's form)
+    if rule == "alpha1beta0":                          # z+ = W+ a+ + W- a- + b+ (chain.py's form)
         ap, an = a.data.clamp(min=0).requires_grad_(True), a.data.clamp(max=0).requires_grad_(True)
         neg = newlayer(layer, lambda p: p.clamp(max=0))
         neg.bias = nn.Parameter(torch.zeros_like(neg.bias), requires_grad=neg.weight.requires_grad)
@@ -299,15 +292,14 @@ class Clamp(nn.Module):
 
 class Net:
     """A branching ONNX graph as float32 nn modules, one per layer of the project's layer table
-    (make_graph_fixtures.OnnxGraph: ONNX node order minus Identity/Dropout/Constant, BN folded into the
+    (graph.OnnxGraph: ONNX node order minus Identity/Dropout/Constant, BN folded into the
     preceding Conv, trailing Softmax dropped). layers[i].inputs / .output name the tensors it reads/writes."""
 
     def __init__(self, path, has_bn):
-        import make_graph_fixtures as mgf             # the layer table and BN folding of the graph reference
         # BatchNormalization nodes are folded in float64 and rounded once (as the reference folds them: a
         # float32 fold moves z by ~1e-7 relative, visible where z ~ 0 under the zero rule); without BN the
         # weights are read as float32 directly (same numbers, no float64 copy in the peak RSS)
-        g = mgf.OnnxGraph(path).cast(torch.float32) if has_bn else mgf.OnnxGraph(path, dtype=torch.float32)
+        g = graph.OnnxGraph(path).cast(torch.float32) if has_bn else graph.OnnxGraph(path, dtype=torch.float32)
         self.layers, self.input_name, self.output_name = g.layers, g.input_name, g.output_name
         self.mods = [self.module(l) for l in self.layers]
         for m in self.mods:
@@ -423,7 +415,7 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--check", action="store_true", help="also compare with lrp_reference (float64)")
+    p.add_argument("--check", action="store_true", help="also compare with the float64 reference (chain.lrp or graph.graph_lrp)")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -494,13 +486,12 @@ def main():
         Rref = ref.lrp(ref.canonical_layers(nn.Sequential(*layers)), x.double(), out.argmax(1), rules,
                        "avg", args.mean, args.std)
         err = (R.double() - Rref).abs().max() / Rref.abs().max()
-        log(f"check vs lrp_reference (float64): max |diff| / max |R| = {err:.2e}")
+        log(f"check vs chain.lrp (float64): max |diff| / max |R| = {err:.2e}")
     elif args.check:
-        import make_graph_fixtures as mgf
-        Rref = mgf.graph_lrp(mgf.OnnxGraph(args.onnx), x.double(), out.argmax(1), rules, args.mean, args.std, "avg")
+        Rref = graph.graph_lrp(graph.OnnxGraph(args.onnx), x.double(), out.argmax(1), rules, args.mean, args.std, "avg")
         err = (R.double() - Rref).abs().max() / Rref.abs().max()
         d = (R.double() - Rref).flatten(1).abs().max(1).values / Rref.flatten(1).abs().max(1).values
-        log(f"check vs make_graph_fixtures.graph_lrp (float64): max |diff| / max |R| = {err:.2e}; "
+        log(f"check vs graph.graph_lrp (float64): max |diff| / max |R| = {err:.2e}; "
             f"per image {' '.join(f'{v:.1e}' for v in d.tolist())}")
 
     median = statistics.median(times)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export torchvision's ResNet-50 (random weights) to ONNX for the benchmarks.
 
-    /usr/bin/python3 scripts/make_resnet50.py [OUT.onnx] [--force]
+    /usr/bin/python3 python/zoo/make_resnet50.py [OUT.onnx] [--force]
 
 Default OUT is /tmp/lrp-bench/resnet50.onnx (~100 MB: keep it out of the repository). Needs Debian's
 python3-torch, python3-onnx and python3-torchvision (apt-get install -y python3-torchvision).
@@ -17,7 +17,6 @@ folded BN bias is 0, so all but one folded bias of each size would become `Ident
 nodes. As in make_vgg16.py those aliases are undone (each becomes its own initializer again), so
 that every node is a layer op whose weights are all initializers.
 """
-import argparse
 import os
 import sys
 
@@ -29,8 +28,8 @@ try:
 except ImportError:
     sys.exit("needs torchvision: apt-get install -y python3-torchvision")
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vgg16 import export  # noqa: E402  (the same export, aliases undone)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # python/: the packages
+from zoo.make_vgg16 import check_model, export, output_path  # noqa: E402  (the same export, aliases undone)
 
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool",
              "GlobalAveragePool", "Flatten", "Reshape", "Dropout", "Identity", "BatchNormalization"}
@@ -42,30 +41,22 @@ def build():
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("out", nargs="?", default="/tmp/lrp-bench/resnet50.onnx")
-    p.add_argument("--force", action="store_true", help="re-export even if OUT exists")
-    args = p.parse_args()
-    if os.path.exists(args.out) and not args.force:
-        print(f"{args.out} exists ({os.path.getsize(args.out) / 2**20:.1f} MiB); --force to redo")
+    out = output_path(__doc__.splitlines()[0], "/tmp/lrp-bench/resnet50.onnx")
+    if out is None:
         return
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-
-    hist = export(build(), args.out)
+    hist = export(build(), out)
     print("op types:", dict(sorted(hist.items())))
     if set(hist) - SUPPORTED:
         sys.exit(f"unsupported ops: {sorted(set(hist) - SUPPORTED)}")
 
-    g = onnx.load(args.out).graph                                  # every node input is defined before use
+    g = onnx.load(out).graph                                  # every node input is defined before use
     inits = {t.name for t in g.initializer}
     known = inits | {i.name for i in g.input}
     for node in g.node:
         assert all(i in known for i in node.input if i), f"undefined input at {node.name}"
         known.update(node.output)
     assert not [n for n in g.node if n.op_type == "Identity"], "Identity aliases left"
-    onnx.checker.check_model(args.out)                             # path-based: fine for big models
-    print(f"onnx.checker: OK; wrote {args.out} ({os.path.getsize(args.out) / 2**20:.1f} MiB, "
-          f"{os.path.getsize(args.out)} bytes)")
+    check_model(out)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Self-checks for the LRP fixtures, used by make_fixtures.py.
+"""Self-checks for the LRP fixtures, used by fixtures/make_fixtures.py.
 
 Two independent cross-checks live here:
 
@@ -10,51 +10,30 @@ Two independent cross-checks live here:
   formulas with plain numpy linear algebra, without autograd or the four-step structure.
 """
 import numpy as np
-import onnx
 import torch
 import torch.nn.functional as F
-from onnx import helper, numpy_helper
 
-import lrp_reference as ref
+from . import chain as ref
+from . import onnx_graph
+from .onnx_graph import sym_pads
 
 
 # --------------------------------------------------------------------------------------------
 # Minimal ONNX interpreter (float64)
 # --------------------------------------------------------------------------------------------
 
-def _attrs(node):
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
-
-def _sym_pads(pads):
-    """ONNX pads [y0, x0, y1, x1] -> (py, px); our models only use symmetric padding."""
-    pads = list(pads) if pads else [0, 0, 0, 0]
-    assert pads[:2] == pads[2:], f"asymmetric padding {pads}"
-    return tuple(pads[:2])
-
-
-def _tensor(t):
-    arr = numpy_helper.to_array(t)
-    return torch.from_numpy(np.array(arr, dtype=np.float64 if arr.dtype.kind == "f" else arr.dtype))
-
-
 def onnx_forward(path, x):
     """Evaluate a single-input, single-output ONNX graph on float64 input x."""
-    model = onnx.load(path)
-    g = model.graph
-    env = {t.name: _tensor(t) for t in g.initializer}
-    inputs = [i.name for i in g.input if i.name not in env]
-    assert len(inputs) == 1
-    env[inputs[0]] = x
-    for node in g.node:
-        at, ins = _attrs(node), [env[n] if n else None for n in node.input]
-        op = node.op_type
-        if op == "Constant":
-            out = _tensor(at["value"])
-        elif op == "Conv":
+    g = onnx_graph.read(path, torch.float64, strip_softmax=False)
+    env = dict(g.consts)
+    env[g.input_name] = x
+    for node in g.nodes:
+        at, ins = node.at, [env[n] if n else None for n in node.inputs]
+        op = node.op
+        if op == "Conv":
             assert at.get("group", 1) == 1 and at.get("auto_pad", b"NOTSET") == b"NOTSET"
             out = F.conv2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None,
-                           tuple(at.get("strides", (1, 1))), _sym_pads(at.get("pads")),
+                           tuple(at.get("strides", (1, 1))), sym_pads(at.get("pads")),
                            tuple(at.get("dilations", (1, 1))))
         elif op == "Relu":
             out = ins[0].clamp(min=0)
@@ -63,11 +42,11 @@ def onnx_forward(path, x):
         elif op == "MaxPool":
             assert not at.get("ceil_mode", 0)
             out = F.max_pool2d(ins[0], tuple(at["kernel_shape"]), tuple(at.get("strides", (1, 1))),
-                               _sym_pads(at.get("pads")))
+                               sym_pads(at.get("pads")))
         elif op == "AveragePool":
             assert not at.get("ceil_mode", 0)
             out = F.avg_pool2d(ins[0], tuple(at["kernel_shape"]), tuple(at.get("strides", (1, 1))),
-                               _sym_pads(at.get("pads")),
+                               sym_pads(at.get("pads")),
                                count_include_pad=bool(at.get("count_include_pad", 0)))
         elif op == "GlobalAveragePool":
             out = ins[0].mean(dim=(2, 3), keepdim=True)
@@ -92,13 +71,10 @@ def onnx_forward(path, x):
                    * scale.reshape(shape) + bias.reshape(shape))
         elif op == "Softmax":
             out = torch.softmax(ins[0], dim=at.get("axis", -1))
-        elif op in ("Identity", "Dropout"):
-            out = ins[0]
         else:
             raise NotImplementedError(op)
-        env[node.output[0]] = out
-    assert len(g.output) == 1
-    return env[g.output[0].name]
+        env[node.outputs[0]] = out
+    return env[g.output_name]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Independent float64 reference implementation of Layer-wise Relevance Propagation (LRP).
 
 This module is the contract the Java/ND4J implementation is tested against (see
-docs/lrp-layers.md for the layer semantics and scripts/make_fixtures.py for how fixtures are made).
+docs/lrp-layers.md for the layer semantics and python/fixtures/make_fixtures.py for how fixtures are made).
 It follows the four steps of the LRP tutorial, using autograd for the transposed operation:
 
     1. z = rho(layer)(a) + stabiliser      (forward pass with transformed weights and bias)

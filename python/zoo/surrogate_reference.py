@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Float64 reference heatmaps (and PyTorch timings) for the models of scripts/zoo/export_torchvision.py.
+"""Float64 reference heatmaps (and PyTorch timings) for the models of python/zoo/export_torchvision.py.
 
-    /usr/bin/python3 scripts/zoo/surrogate_reference.py [--models a,b,c] [--root /tmp/lrp-zoo] [--force]
+    /usr/bin/python3 python/zoo/surrogate_reference.py [--models a,b,c] [--root /tmp/lrp-zoo] [--force]
                                                         [--no-timing | --timing-only] [--threads 2]
 
 For each ROOT/<name>/model.onnx of the 17 CNNs and the transformers vit_b_16, vit_b_16_rh, swin_t and
@@ -73,8 +73,8 @@ import torchvision.models.swin_transformer as tv_swin
 from torchvision.models.convnext import LayerNorm2d
 from torchvision.ops import SqueezeExcitation
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import export_torchvision as ex  # noqa: E402  (build(): the same seed and calibration as the export)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # python/: the packages
+from zoo import export_torchvision as ex  # noqa: E402  (build(): the same seed and calibration as the export)
 
 IMAGES, LOW_RES, INPUT_SEED = 2, 8, 2024
 ACTIVATIONS = (nn.ReLU, nn.Hardtanh, nn.SiLU, nn.Hardswish, nn.GELU, nn.Sigmoid, nn.Hardsigmoid,  # ReLU6: Hardtanh

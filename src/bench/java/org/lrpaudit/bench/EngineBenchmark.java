@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The engine against the PyTorch reference (scripts/bench_reference.py, the tutorial's autograd code in float32) on
+ * The engine against the PyTorch reference (python/lrp_reference/torch_baseline.py, the tutorial's autograd code in float32) on
  * the same model, batch, rules and thread count. Rounds alternate engine and reference so that both see the same
  * machine state; the ratio is engine throughput / reference throughput from medians of the same run.
  */
@@ -95,7 +95,7 @@ final class EngineBenchmark {
     }
 
     private JsonNode reference(Case c, String spec, int referenceWarmup) throws IOException, InterruptedException {
-        List<String> cmd = List.of(python, "scripts/bench_reference.py", "--onnx", c.onnx().toString(), "--spec", spec,
+        List<String> cmd = List.of(python, "python/lrp_reference/torch_baseline.py", "--onnx", c.onnx().toString(), "--spec", spec,
                 "--mean", join(c.mean()), "--std", join(c.std()), "--batch", String.valueOf(c.batch()),
                 "--threads", String.valueOf(threads), "--warmup", String.valueOf(referenceWarmup), "--repeats", String.valueOf(repeats));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -122,14 +122,14 @@ final class EngineBenchmark {
             double[] im = {0.485, 0.456, 0.406}, is = {0.229, 0.224, 0.225};
             for (int b : new int[] {1, 8}) out.add(new Case("vgg16", vgg, "tutorial", im, is, b));
         } else {
-            System.err.println("VGG-16 skipped: " + vgg + " is missing (build it with /usr/bin/python3 scripts/make_vgg16.py)");
+            System.err.println("VGG-16 skipped: " + vgg + " is missing (build it with /usr/bin/python3 python/zoo/make_vgg16.py)");
         }
         Path resnet = vgg.resolveSibling("resnet50.onnx");
         if (Files.exists(resnet)) {
             double[] im = {0.485, 0.456, 0.406}, is = {0.229, 0.224, 0.225};
             for (int b : new int[] {1, 8}) out.add(new Case("resnet50", resnet, "tutorial", im, is, b));
         } else {
-            System.err.println("ResNet-50 skipped: " + resnet + " is missing (build it with /usr/bin/python3 scripts/make_resnet50.py)");
+            System.err.println("ResNet-50 skipped: " + resnet + " is missing (build it with /usr/bin/python3 python/zoo/make_resnet50.py)");
         }
         return out;
     }

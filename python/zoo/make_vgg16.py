@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export torchvision's VGG-16 (no batch norm, random weights) to ONNX for the benchmarks.
 
-    /usr/bin/python3 scripts/make_vgg16.py [OUT.onnx] [--force]
+    /usr/bin/python3 python/zoo/make_vgg16.py [OUT.onnx] [--force]
 
 Default OUT is /tmp/lrp-bench/vgg16.onnx (~0.5 GB: keep it out of the repository). Needs Debian's
 python3-torch, python3-onnx and python3-torchvision (apt-get install -y python3-torchvision).
@@ -70,31 +70,41 @@ def export(model, path):
     return collections.Counter(n.op_type for n in onnx.load(path).graph.node)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("out", nargs="?", default="/tmp/lrp-bench/vgg16.onnx")
+def output_path(description, default):
+    """OUT from the command line (its folder created), or None when it exists and --force is not given."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("out", nargs="?", default=default)
     p.add_argument("--force", action="store_true", help="re-export even if OUT exists")
     args = p.parse_args()
     if os.path.exists(args.out) and not args.force:
         print(f"{args.out} exists ({os.path.getsize(args.out) / 2**20:.1f} MiB); --force to redo")
-        return
+        return None
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    return args.out
 
-    hist = export(build(), args.out)
+
+def check_model(path):
+    onnx.checker.check_model(path)                                 # path-based: fine for big models
+    print(f"onnx.checker: OK; wrote {path} ({os.path.getsize(path) / 2**20:.1f} MiB, {os.path.getsize(path)} bytes)")
+
+
+def main():
+    out = output_path(__doc__.splitlines()[0], "/tmp/lrp-bench/vgg16.onnx")
+    if out is None:
+        return
+    hist = export(build(), out)
     if set(hist) - SUPPORTED:
         print(f"export has unsupported ops {sorted(set(hist) - SUPPORTED)}; "
               "replacing avgpool by nn.Identity()", file=sys.stderr)
-        hist = export(build(identity_avgpool=True), args.out)
+        hist = export(build(identity_avgpool=True), out)
     print("op types:", dict(sorted(hist.items())))
     if set(hist) - SUPPORTED:
         sys.exit(f"still unsupported: {sorted(set(hist) - SUPPORTED)}")
 
-    g = onnx.load(args.out).graph                                  # a plain chain?
+    g = onnx.load(out).graph                                       # a plain chain?
     for prev, node in zip(g.node, g.node[1:]):
         assert node.input[0] == prev.output[0], f"not a chain at {node.name}"
-    onnx.checker.check_model(args.out)                             # path-based: fine for big models
-    print(f"onnx.checker: OK; wrote {args.out} ({os.path.getsize(args.out) / 2**20:.1f} MiB, "
-          f"{os.path.getsize(args.out)} bytes)")
+    check_model(out)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """PyTorch's own float32 LRP-0 (the four steps, on the ONNX graph) against the float64 surrogate reference of a zoo
 export: what float32 alone costs LRP-0 on that network, the scale against which the engine's zoo check error is read.
 
-    /usr/bin/python3 scripts/zoo/float32_four_step.py mobilenet_v2 [--root /tmp/lrp-zoo]
+    /usr/bin/python3 python/zoo/float32_four_step.py mobilenet_v2 [--root /tmp/lrp-zoo]
 
 Needs export_torchvision.py and surrogate_reference.py run first for that model.
 """
@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import make_graph_fixtures as graph  # noqa: E402  (the ONNX-graph LRP reference of the fixtures)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # python/: the packages
+from lrp_reference import graph  # noqa: E402  (the ONNX-graph LRP reference of the graph fixtures)
 
 
 def relative_l2(a, b):
