@@ -14,8 +14,11 @@ import scala.Tuple2;
  * index cell, entry for entry (SpectralAnalysisTest compares them); only k-means is another implementation.
  */
 final class DriverAnalysis {
-    /** @param cluster every point's cluster, 0 the largest */
-    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster) {}
+    /**
+     * @param cluster every point's cluster, 0 the largest
+     * @param vectors every point's eigenvector components (smallest eigenvalue first)
+     */
+    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster, double[][] vectors) {}
 
     private DriverAnalysis() {}
 
@@ -41,7 +44,7 @@ final class DriverAnalysis {
         int[] renumber = bySize(sizes, c);
         int[] cluster = new int[n];
         for (int i = 0; i < n; i++) cluster[i] = renumber[raw[i]];
-        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster);
+        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster, pairs.vectors());
     }
 
     /** Labels 0…c−1 → new labels with 0 the largest cluster (ties by the old label); labels absent from sizes map to −1. */
