@@ -9,10 +9,14 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -63,6 +67,9 @@ public final class InputImages {
         return new InputImages(spark.sparkContext().hadoopConfiguration(), pre, maxPixels, spark, idColumn, imageColumn);
     }
 
+    /** Files read at once: on an object store each read waits for its first byte, which one at a time would add up. */
+    static final int IN_FLIGHT = 8;
+
     /** The inputs of {@code refs} by image id; every ref has an entry. */
     public Map<String, Shown> read(Collection<Ref> refs) {
         Map<String, Shown> out = new LinkedHashMap<>();
@@ -70,20 +77,45 @@ public final class InputImages {
             readParquet(refs, out);
             return out;
         }
-        Map<String, IdxFiles.Header> headers = new HashMap<>();
-        for (Ref r : refs) {
-            if (out.containsKey(r.imageId())) continue;
-            out.put(r.imageId(), readFile(r, headers));
+        Map<String, TreeMap<Long, String>> idx = new LinkedHashMap<>(); // IDX file → index → image id
+        Map<String, Future<Shown>> files = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(IN_FLIGHT, r -> {
+            Thread t = new Thread(r, "lrp-audit-report-inputs");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Ref r : refs) {
+                if (out.containsKey(r.imageId()) || files.containsKey(r.imageId())) continue;
+                Matcher index = IDX_INDEX.matcher(r.imageId());
+                if (r.source() == null) out.put(r.imageId(), Shown.failed("no source recorded"));
+                else if (IdxFiles.isIdxName(new Path(r.source()).getName()) && index.find()) {
+                    idx.computeIfAbsent(r.source(), k -> new TreeMap<>()).put(Long.parseLong(index.group(1)), r.imageId());
+                    out.put(r.imageId(), null); // keeps the first-seen order
+                } else {
+                    files.put(r.imageId(), pool.submit(() -> readFile(r.source())));
+                }
+            }
+            idx.forEach((file, wanted) -> readIdx(file, wanted, out));
+            for (Map.Entry<String, Future<Shown>> f : files.entrySet()) {
+                try {
+                    out.put(f.getKey(), f.getValue().get());
+                } catch (ExecutionException e) {
+                    out.put(f.getKey(), Shown.failed("cannot read the source: " + e.getCause()));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the report's inputs", e);
+        } finally {
+            pool.shutdownNow();
         }
         return out;
     }
 
-    private Shown readFile(Ref r, Map<String, IdxFiles.Header> headers) {
-        if (r.source() == null) return Shown.failed("no source recorded");
+    private Shown readFile(String source) {
         try {
-            Matcher index = IDX_INDEX.matcher(r.imageId());
-            if (IdxFiles.isIdxName(new Path(r.source()).getName()) && index.find()) return idx(r.source(), Long.parseLong(index.group(1)), headers);
-            Path p = new Path(r.source());
+            Path p = new Path(source);
             byte[] bytes;
             try (InputStream in = p.getFileSystem(conf).open(p)) {
                 bytes = in.readAllBytes();
@@ -98,23 +130,39 @@ public final class InputImages {
         }
     }
 
-    private Shown idx(String file, long index, Map<String, IdxFiles.Header> headers) throws IOException, ImageDecoder.BadImageException {
-        IdxFiles.Header h = headers.get(file);
-        if (h == null) {
-            h = IdxFiles.header(conf, file);
-            headers.put(file, h);
+    /** The wanted images of one IDX file in one pass, in index order (a gzipped file cannot seek). */
+    private void readIdx(String file, TreeMap<Long, String> wanted, Map<String, Shown> out) {
+        try {
+            IdxFiles.Header h = IdxFiles.header(conf, file);
+            int size = h.height() * h.width();
+            try (DataInputStream in = new DataInputStream(IdxFiles.open(conf, file))) {
+                in.skipNBytes(16);
+                long position = 0;
+                for (Map.Entry<Long, String> e : wanted.entrySet()) {
+                    long index = e.getKey();
+                    if (index >= h.count()) {
+                        out.put(e.getValue(), Shown.failed("the IDX file now holds " + h.count() + " images, fewer than needed for #" + index));
+                        continue;
+                    }
+                    byte[] pixels = new byte[size];
+                    try {
+                        in.skipNBytes((index - position) * size);
+                        in.readFully(pixels);
+                        position = index + 1;
+                    } catch (EOFException ex) {
+                        out.put(e.getValue(), Shown.failed("the IDX file ends before image #" + index));
+                        continue;
+                    }
+                    BufferedImage img = new BufferedImage(h.width(), h.height(), BufferedImage.TYPE_BYTE_GRAY);
+                    img.getRaster().setDataElements(0, 0, h.width(), h.height(), pixels);
+                    out.put(e.getValue(), shown(img));
+                }
+            }
+        } catch (FileNotFoundException e) {
+            wanted.values().forEach(id -> out.put(id, Shown.failed("source no longer exists (moved or deleted since the run)")));
+        } catch (IOException | RuntimeException e) {
+            wanted.values().forEach(id -> out.putIfAbsent(id, Shown.failed("cannot read the IDX file: " + e.getMessage())));
         }
-        if (index >= h.count()) return Shown.failed("the IDX file now holds " + h.count() + " images, fewer than needed for #" + index);
-        byte[] pixels = new byte[h.height() * h.width()];
-        try (DataInputStream in = new DataInputStream(IdxFiles.open(conf, file))) {
-            in.skipNBytes(16 + index * pixels.length);
-            in.readFully(pixels);
-        } catch (EOFException e) {
-            return Shown.failed("the IDX file ends before image #" + index);
-        }
-        BufferedImage img = new BufferedImage(h.width(), h.height(), BufferedImage.TYPE_BYTE_GRAY);
-        img.getRaster().setDataElements(0, 0, h.width(), h.height(), pixels);
-        return shown(img);
     }
 
     private void readParquet(Collection<Ref> refs, Map<String, Shown> out) {

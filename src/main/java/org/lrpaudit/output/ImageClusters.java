@@ -14,8 +14,9 @@ public final class ImageClusters {
 
     /**
      * {@code embedding_x}, {@code embedding_y}: the image's components in the eigenvectors of the 2nd and 3rd smallest
-     * eigenvalues of its class's normalised Laplacian (the first non-trivial ones): a 2-D view of the embedding the
-     * clusters were found in. Null for a class too small to analyse.
+     * eigenvalues of its class's normalised Laplacian (the first non-trivial ones), divided by the square root of its
+     * degree in the kNN graph: a 2-D view of the embedding the clusters were found in. Null for a class too small to
+     * analyse.
      */
     public static final String CLUSTER = "cluster", EMBEDDING_X = "embedding_x", EMBEDDING_Y = "embedding_y";
 

@@ -16,9 +16,9 @@ import scala.Tuple2;
 final class DriverAnalysis {
     /**
      * @param cluster every point's cluster, 0 the largest
-     * @param vectors every point's eigenvector components (smallest eigenvalue first)
+     * @param view    every point's 2-D view of the embedding ({@link SpectralEmbedding#view})
      */
-    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster, double[][] vectors) {}
+    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster, double[][] view) {}
 
     private DriverAnalysis() {}
 
@@ -44,7 +44,10 @@ final class DriverAnalysis {
         int[] renumber = bySize(sizes, c);
         int[] cluster = new int[n];
         for (int i = 0; i < n; i++) cluster[i] = renumber[raw[i]];
-        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster, pairs.vectors());
+        double[] degree = SpectralEmbedding.degrees(neighbours);
+        double[][] view = new double[n][];
+        for (int i = 0; i < n; i++) view[i] = SpectralEmbedding.view(pairs.vectors()[i], degree[i]);
+        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster, view);
     }
 
     /** Labels 0…c−1 → new labels with 0 the largest cluster (ties by the old label); labels absent from sizes map to −1. */

@@ -84,7 +84,7 @@ public final class SpectralAnalysis {
     /** image_id → cluster, and the per-class spectra. */
     public record Result(Dataset<Row> assignments, List<ClassSpectrum> spectra) {}
 
-    /** image_clusters/: image_id, target, cluster and two coordinates of the spectral embedding (see {@link #view}). */
+    /** image_clusters/: image_id, target, cluster and two coordinates of the spectral embedding ({@link SpectralEmbedding#view}). */
     public static final StructType ASSIGNMENTS = ImageClusters.SCHEMA;
 
     private SpectralAnalysis() {}
@@ -187,21 +187,13 @@ public final class SpectralAnalysis {
         DriverAnalysis.Outcome r = DriverAnalysis.analyse(points.stream().map(Tuple2::_2).toList(), o);
         int[] sizes = new int[r.clusters()];
         for (int i = 0; i < n; i++) {
-            double[] xy = view(r.vectors()[i]);
+            double[] xy = r.view()[i];
             rows.add(RowFactory.create(points.get(i)._1(), target, r.cluster()[i], xy[0], xy[1]));
             sizes[r.cluster()[i]]++;
         }
         log.info(String.format("SpRAy %s: %d images on the driver, eigenvalues %s, %d clusters of sizes %s (%.2f s)", name, n,
                 Arrays.toString(round(r.eigenvalues())), r.clusters(), Arrays.toString(sizes), (System.nanoTime() - t0) / 1e9));
         return new ClassOutcome(new ClassSpectrum(target, name, n, r.eigenvalues(), r.clusters(), r.eigengap(), "analysed"), null, rows);
-    }
-
-    /**
-     * A point's 2-D view of the embedding: its components in the eigenvectors of the 2nd and 3rd smallest eigenvalues
-     * (the 1st is the trivial one, ∝ √degree on a connected graph); NaN where there are fewer eigenvectors.
-     */
-    static double[] view(double[] eigenvectorRow) {
-        return new double[] {eigenvectorRow.length > 1 ? eigenvectorRow[1] : Double.NaN, eigenvectorRow.length > 2 ? eigenvectorRow[2] : Double.NaN};
     }
 
     private static String tooSmall(long n, Options o) { return "not analysed: " + n + " images, fewer than " + o.minClassSize(); }
@@ -222,21 +214,21 @@ public final class SpectralAnalysis {
         JavaPairRDD<Long, KnnGraph.Neighbours> graph = knn.neighbours().persist(StorageLevel.MEMORY_AND_DISK());
         SpectralEmbedding.Spectrum spectrum = SpectralEmbedding.of(graph, n, (int) Math.min(n - 1, o.maxClusters() + 1), o.localEigenLimit());
         int c = spectrum.suggestedClusters(o.maxClusters());
-        JavaPairRDD<Long, double[]> eigenvectors = spectrum.rows().cache(); // read twice: k-means and the 2-D view
-        JavaPairRDD<Long, double[]> embedded = eigenvectors.mapValues(r -> SpectralEmbedding.embed(r, c)).cache();
+        spectrum.rows().cache(); // read twice: by k-means and by the 2-D view (spectrum.view() derives from it)
+        JavaPairRDD<Long, double[]> embedded = spectrum.rows().mapValues(r -> SpectralEmbedding.embed(r, c)).cache();
         KMeansModel km = new KMeans().setK(c).setSeed(o.seed()).setMaxIterations(100).run(embedded.values().map(Vectors::dense).rdd());
         JavaPairRDD<Long, Integer> raw = embedded.mapValues(e -> km.predict(Vectors.dense(e)));
         // cluster 0 = the largest: renumber by size, ties by the k-means label
         Map<Integer, Long> sizes = raw.values().countByValue();
         int[] renumber = DriverAnalysis.bySize(sizes, c);
         List<Long> bySize = sizes.values().stream().sorted(Comparator.reverseOrder()).toList();
-        JavaRDD<Row> rows = points.join(raw).join(eigenvectors.mapValues(SpectralAnalysis::view)).map(p -> {
+        JavaRDD<Row> rows = points.join(raw).join(spectrum.view()).map(p -> {
             double[] xy = p._2()._2();
             return RowFactory.create(p._2()._1()._1()._1(), target, renumber[p._2()._1()._2()], xy[0], xy[1]);
         }).cache();
         rows.count();
         embedded.unpersist();
-        eigenvectors.unpersist();
+        spectrum.rows().unpersist();
         graph.unpersist();
         points.unpersist();
         log.info(String.format("SpRAy %s: %d images, %d cells (largest %d), eigenvalues %s, %d clusters of sizes %s (%.1f s)", name, n,
