@@ -94,7 +94,8 @@ public record Preprocessing(Color color, int height, int width, int resizeShorte
         return out;
     }
 
-    private BufferedImage fit(BufferedImage image) {
+    /** The resize and crop {@link #apply} makes, before colour conversion and scaling: the image as the model sees its H×W. */
+    public BufferedImage fit(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
         if (resizeShorter > 0) {
             double scale = (double) resizeShorter / Math.min(w, h);

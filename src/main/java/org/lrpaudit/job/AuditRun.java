@@ -2,7 +2,6 @@ package org.lrpaudit.job;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.data.DatasetSources;
+import org.lrpaudit.data.InputImages;
 import org.lrpaudit.output.Columns;
 import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
@@ -144,14 +144,22 @@ final class AuditRun implements AutoCloseable {
     AuditJob.Result finish() {
         Instant end = Instant.now();
         RunManifest manifest = manifest(end, Map.of(), Map.of());
-        report = Report.write(hadoop, output, Manifest.asMap(manifest), classRows, audit.clusters(), audit.findings(),
-                request.spray() ? DatasetAudit.members(written, output, request.reportSamples()) : Collections.emptyIterator());
+        report = Report.write(hadoop, output, Manifest.asMap(manifest), classRows, audit.clusters(), audit.findings(), !request.spray()
+                ? Report.Samples.none() : DatasetAudit.samples(written, output, request.reportSamples(), classRows.size(), reportInputs()));
         phases.mark("report");
         log.info("phases: {}", phases);
         Manifest.write(hadoop, path("_manifest.json"), manifest(end, phases.seconds(), phases.cpuSeconds()));
         chunks.finish(hadoop);
         return new AuditJob.Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(),
                 report, phases.seconds(), carried);
+    }
+
+    /** Reads the report's sampled inputs again from their source, with this run's preprocessing. */
+    private InputImages reportInputs() {
+        return format == DatasetSources.Format.PARQUET
+                ? InputImages.parquet(spark, setup.preprocessing(), request.options().maxPixels(), request.parquetColumns().id(),
+                        request.parquetColumns().image())
+                : InputImages.files(hadoop, setup.preprocessing(), request.options().maxPixels());
     }
 
     @SuppressWarnings("unchecked") // ChunkedExplain's entries are maps

@@ -16,7 +16,9 @@ import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.ClusterTable;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
+import org.lrpaudit.data.InputImages;
 import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.ImageClusters;
 import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +43,7 @@ final class DatasetAudit {
         WindowSpec w = Window.partitionBy(Columns.TARGET, SpectralAnalysis.CLUSTER).orderBy(functions.xxhash64(functions.col(Columns.IMAGE_ID)),
                 functions.col(Columns.IMAGE_ID));
         Dataset<Row> sample = assigned.withColumn("n", functions.row_number().over(w)).filter(functions.col("n").leq(perCluster))
-                .join(images.select(Columns.IMAGE_ID, Columns.LABEL_NAME, Columns.PREDICTED_NAME, Columns.HEATMAP, Columns.HEATMAP_HEIGHT,
+                .join(images.select(Columns.IMAGE_ID, Columns.SOURCE, Columns.LABEL_NAME, Columns.PREDICTED_NAME, Columns.HEATMAP, Columns.HEATMAP_HEIGHT,
                         Columns.HEATMAP_WIDTH), Columns.IMAGE_ID)
                 .orderBy(Columns.TARGET, SpectralAnalysis.CLUSTER, "n");
         Iterator<Row> rows = sample.toLocalIterator();
@@ -53,11 +55,26 @@ final class DatasetAudit {
                 List<Float> h = r.getList(r.fieldIndex(Columns.HEATMAP));
                 float[] heatmap = new float[h.size()];
                 for (int i = 0; i < heatmap.length; i++) heatmap[i] = h.get(i);
-                return new Report.Member(r.getAs(Columns.IMAGE_ID), r.<Integer>getAs(Columns.TARGET), r.<Integer>getAs(SpectralAnalysis.CLUSTER),
+                return new Report.Member(r.getAs(Columns.IMAGE_ID), r.getAs(Columns.SOURCE), r.<Integer>getAs(Columns.TARGET), r.<Integer>getAs(SpectralAnalysis.CLUSTER),
                         r.getAs(Columns.LABEL_NAME), r.getAs(Columns.PREDICTED_NAME), heatmap, r.<Integer>getAs(Columns.HEATMAP_HEIGHT),
                         r.<Integer>getAs(Columns.HEATMAP_WIDTH));
             }
         };
+    }
+
+    /**
+     * What the report samples: {@link #members} and, per class, up to {@code Report.pointsPerClass} images of
+     * image_clusters/ with their embedding coordinates (the same deterministic choice by hash of image_id).
+     */
+    static Report.Samples samples(Dataset<Row> images, String output, int perCluster, int classes, InputImages inputs) {
+        Dataset<Row> assigned = images.sparkSession().read().parquet(AuditJob.literal(AuditJob.child(output, "image_clusters")))
+                .filter(functions.col(ImageClusters.EMBEDDING_X).isNotNull().and(functions.col(ImageClusters.EMBEDDING_Y).isNotNull()));
+        WindowSpec w = Window.partitionBy(Columns.TARGET).orderBy(functions.xxhash64(functions.col(Columns.IMAGE_ID)), functions.col(Columns.IMAGE_ID));
+        List<Report.Point> points = assigned.withColumn("n", functions.row_number().over(w)).filter(functions.col("n").leq(Report.pointsPerClass(classes)))
+                .select(Columns.IMAGE_ID, Columns.TARGET, ImageClusters.CLUSTER, ImageClusters.EMBEDDING_X, ImageClusters.EMBEDDING_Y)
+                .collectAsList().stream()
+                .map(r -> new Report.Point(r.getString(0), r.getInt(1), r.getInt(2), r.getDouble(3), r.getDouble(4))).toList();
+        return new Report.Samples(members(images, output, perCluster), points, inputs);
     }
 
     static Outcome run(SparkSession spark, Dataset<Row> images, List<Row> classes, SpectralAnalysis.Options o, String output) {

@@ -146,19 +146,21 @@ class CleverHansAuditTest extends SparkTest {
         assertTrue(loaded.find() && decoded.find(), "the page's load handler did not run");
         int images = Integer.parseInt(loaded.group(1));
         assertEquals(images, Integer.parseInt(decoded.group(1)), "heatmaps that did not decode");
-        // a mean heatmap per class, one per cluster, at most 8 members per cluster; a finding's clusters are shown twice
+        // a mean heatmap per class, one per cluster, at most 8 members per cluster each with its input; a finding's clusters are shown twice
         long clusters = spark.read().parquet(tmp.resolve("marked/clusters").toString()).count();
         Matcher src = Pattern.compile("<img src=\"(img/[^\"]+)\"").matcher(Files.readString(page));
         java.util.Set<String> files = new java.util.HashSet<>();
         int shown = 0;
         for (; src.find(); shown++) files.add(src.group(1));
         assertEquals(images, shown);
-        assertTrue(files.size() >= 10 + clusters && files.size() <= 10 + 9 * clusters, files.size() + " heatmaps for " + clusters + " clusters");
+        assertTrue(files.size() >= 10 + clusters && files.size() <= 10 + 17 * clusters, files.size() + " images for " + clusters + " clusters");
+        assertEquals(files.stream().filter(f -> f.startsWith("img/member-")).count(), files.stream().filter(f -> f.startsWith("img/input-")).count(),
+                "an input image per member heatmap");
         for (String f : files) assertTrue(Files.isRegularFile(page.resolveSibling(f)), f);
         Matcher first = Pattern.compile("<tr class=\"finding\" data-class=\"([^\"]+)\"").matcher(dom);
         assertTrue(first.find(), "no findings table");
         assertEquals("trouser", first.group(1));
-        for (String id : List.of("id=\"run\"", "id=\"findings\"", "id=\"classes\"", "class=\"eigenvalues\"", "id=\"class-1\"")) {
+        for (String id : List.of("id=\"run\"", "id=\"findings\"", "id=\"classes\"", "class=\"eigenvalues\"", "class=\"embedding\"", "id=\"counts\"", "id=\"class-1\"")) {
             assertTrue(dom.contains(id), "missing " + id);
         }
         assertFalse(Pattern.compile("(src|href)=\"[a-z]+:").matcher(Files.readString(page)).find(), "the report must load nothing from elsewhere");

@@ -14,8 +14,11 @@ import scala.Tuple2;
  * index cell, entry for entry (SpectralAnalysisTest compares them); only k-means is another implementation.
  */
 final class DriverAnalysis {
-    /** @param cluster every point's cluster, 0 the largest */
-    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster) {}
+    /**
+     * @param cluster every point's cluster, 0 the largest
+     * @param view    every point's 2-D view of the embedding ({@link SpectralEmbedding#view})
+     */
+    record Outcome(double[] eigenvalues, int clusters, double eigengap, int[] cluster, double[][] view) {}
 
     private DriverAnalysis() {}
 
@@ -41,7 +44,10 @@ final class DriverAnalysis {
         int[] renumber = bySize(sizes, c);
         int[] cluster = new int[n];
         for (int i = 0; i < n; i++) cluster[i] = renumber[raw[i]];
-        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster);
+        double[] degree = SpectralEmbedding.degrees(neighbours);
+        double[][] view = new double[n][];
+        for (int i = 0; i < n; i++) view[i] = SpectralEmbedding.view(pairs.vectors()[i], degree[i]);
+        return new Outcome(lambda, sizes.size(), SpectralEmbedding.eigengap(lambda, c), cluster, view);
     }
 
     /** Labels 0…c−1 → new labels with 0 the largest cluster (ties by the old label); labels absent from sizes map to −1. */

@@ -22,10 +22,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.ImageClusters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -40,7 +40,7 @@ import scala.Tuple2;
  */
 public final class SpectralAnalysis {
     private static final Logger log = LoggerFactory.getLogger(SpectralAnalysis.class);
-    public static final String CLUSTER = "cluster", SIZE = "size", SHARE = "share", CLUSTERS = "clusters", EIGENVALUES = "eigenvalues",
+    public static final String CLUSTER = ImageClusters.CLUSTER, SIZE = "size", SHARE = "share", CLUSTERS = "clusters", EIGENVALUES = "eigenvalues",
             EIGENGAP = "eigengap", STATUS = "status", MEAN_VECTOR = "mean_vector", VECTOR_HEIGHT = "vector_height",
             VECTOR_WIDTH = "vector_width", MEAN_HEATMAP = "mean_heatmap";
 
@@ -84,10 +84,8 @@ public final class SpectralAnalysis {
     /** image_id → cluster, and the per-class spectra. */
     public record Result(Dataset<Row> assignments, List<ClassSpectrum> spectra) {}
 
-    public static final StructType ASSIGNMENTS = new StructType()
-            .add(Columns.IMAGE_ID, DataTypes.StringType, false)
-            .add(Columns.TARGET, DataTypes.IntegerType, false)
-            .add(CLUSTER, DataTypes.IntegerType, false);
+    /** image_clusters/: image_id, target, cluster and two coordinates of the spectral embedding ({@link SpectralEmbedding#view}). */
+    public static final StructType ASSIGNMENTS = ImageClusters.SCHEMA;
 
     private SpectralAnalysis() {}
 
@@ -183,13 +181,14 @@ public final class SpectralAnalysis {
         int n = points.size();
         List<Row> rows = new ArrayList<>(n);
         if (n < o.minClassSize()) {
-            for (Tuple2<String, double[]> p : points) rows.add(RowFactory.create(p._1(), target, 0));
+            for (Tuple2<String, double[]> p : points) rows.add(RowFactory.create(p._1(), target, 0, null, null));
             return new ClassOutcome(new ClassSpectrum(target, name, n, new double[0], 1, Double.NaN, tooSmall(n, o)), null, rows);
         }
         DriverAnalysis.Outcome r = DriverAnalysis.analyse(points.stream().map(Tuple2::_2).toList(), o);
         int[] sizes = new int[r.clusters()];
         for (int i = 0; i < n; i++) {
-            rows.add(RowFactory.create(points.get(i)._1(), target, r.cluster()[i]));
+            double[] xy = r.view()[i];
+            rows.add(RowFactory.create(points.get(i)._1(), target, r.cluster()[i], xy[0], xy[1]));
             sizes[r.cluster()[i]]++;
         }
         log.info(String.format("SpRAy %s: %d images on the driver, eigenvalues %s, %d clusters of sizes %s (%.2f s)", name, n,
@@ -205,7 +204,7 @@ public final class SpectralAnalysis {
         JavaPairRDD<Long, Tuple2<String, double[]>> points = vectors.filter(v -> v._1() == target).values().zipWithIndex()
                 .mapToPair(p -> new Tuple2<>(p._2(), p._1())).persist(StorageLevel.MEMORY_AND_DISK());
         if (n < o.minClassSize()) {
-            JavaRDD<Row> rows = points.map(p -> RowFactory.create(p._2()._1(), target, 0)).cache();
+            JavaRDD<Row> rows = points.map(p -> RowFactory.create(p._2()._1(), target, 0, null, null)).cache();
             rows.count();
             points.unpersist();
             return new ClassOutcome(new ClassSpectrum(target, name, n, new double[0], 1, Double.NaN, tooSmall(n, o)), rows, null);
@@ -215,6 +214,7 @@ public final class SpectralAnalysis {
         JavaPairRDD<Long, KnnGraph.Neighbours> graph = knn.neighbours().persist(StorageLevel.MEMORY_AND_DISK());
         SpectralEmbedding.Spectrum spectrum = SpectralEmbedding.of(graph, n, (int) Math.min(n - 1, o.maxClusters() + 1), o.localEigenLimit());
         int c = spectrum.suggestedClusters(o.maxClusters());
+        spectrum.rows().cache(); // read twice: by k-means and by the 2-D view (spectrum.view() derives from it)
         JavaPairRDD<Long, double[]> embedded = spectrum.rows().mapValues(r -> SpectralEmbedding.embed(r, c)).cache();
         KMeansModel km = new KMeans().setK(c).setSeed(o.seed()).setMaxIterations(100).run(embedded.values().map(Vectors::dense).rdd());
         JavaPairRDD<Long, Integer> raw = embedded.mapValues(e -> km.predict(Vectors.dense(e)));
@@ -222,9 +222,13 @@ public final class SpectralAnalysis {
         Map<Integer, Long> sizes = raw.values().countByValue();
         int[] renumber = DriverAnalysis.bySize(sizes, c);
         List<Long> bySize = sizes.values().stream().sorted(Comparator.reverseOrder()).toList();
-        JavaRDD<Row> rows = points.join(raw).map(p -> RowFactory.create(p._2()._1()._1(), target, renumber[p._2()._2()])).cache();
+        JavaRDD<Row> rows = points.join(raw).join(spectrum.view()).map(p -> {
+            double[] xy = p._2()._2();
+            return RowFactory.create(p._2()._1()._1()._1(), target, renumber[p._2()._1()._2()], xy[0], xy[1]);
+        }).cache();
         rows.count();
         embedded.unpersist();
+        spectrum.rows().unpersist();
         graph.unpersist();
         points.unpersist();
         log.info(String.format("SpRAy %s: %d images, %d cells (largest %d), eigenvalues %s, %d clusters of sizes %s (%.1f s)", name, n,

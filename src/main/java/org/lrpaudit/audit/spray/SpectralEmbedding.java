@@ -25,8 +25,11 @@ import scala.Tuple2;
 public final class SpectralEmbedding {
     private SpectralEmbedding() {}
 
-    /** The smallest Laplacian eigenvalues (ascending) and the matching eigenvectors as rows (index → components). */
-    public record Spectrum(double[] eigenvalues, JavaPairRDD<Long, double[]> rows) {
+    /**
+     * The smallest Laplacian eigenvalues (ascending), the matching eigenvectors as rows (index → components), and each
+     * point's 2-D view of the embedding ({@link #view}).
+     */
+    public record Spectrum(double[] eigenvalues, JavaPairRDD<Long, double[]> rows, JavaPairRDD<Long, double[]> view) {
         /** The number of clusters 2…maxClusters after which the eigenvalues jump most. */
         public int suggestedClusters(int maxClusters) { return SpectralEmbedding.suggestedClusters(eigenvalues, maxClusters); }
 
@@ -109,7 +112,31 @@ public final class SpectralEmbedding {
             vectors = svd.U().rows().toJavaRDD().mapToPair(r -> new Tuple2<>(r.index(), r.vector().toArray()));
         }
         w.unpersist();
-        return new Spectrum(laplacianEigenvalues(sigma), vectors);
+        return new Spectrum(laplacianEigenvalues(sigma), vectors, vectors.mapToPair(r -> new Tuple2<>(r._1(), view(r._2(), deg.value()[(int) (long) r._1()]))));
+    }
+
+    /**
+     * A point's coordinates for a 2-D picture of the embedding: its components in the eigenvectors of the 2nd and 3rd
+     * smallest eigenvalues, divided by √degree (the random-walk Laplacian's eigenvectors, as sklearn's
+     * spectral_embedding returns them): the 1st, left out, is then constant on a connected graph, and a group of images
+     * the graph barely links to the rest sits at one spot instead of along a ray scaled by each image's degree.
+     * NaN where there are fewer than 3 eigenvectors.
+     */
+    public static double[] view(double[] eigenvectorRow, double degree) {
+        double s = Math.sqrt(degree);
+        return new double[] {eigenvectorRow.length > 1 ? eigenvectorRow[1] / s : Double.NaN, eigenvectorRow.length > 2 ? eigenvectorRow[2] / s : Double.NaN};
+    }
+
+    /** Each point's degree in the symmetrised kNN graph ½(A + Aᵀ) (point i's neighbours are {@code neighbours[i]}). */
+    static double[] degrees(long[][] neighbours) {
+        double[] d = new double[neighbours.length];
+        for (int i = 0; i < neighbours.length; i++) {
+            for (long j : neighbours[i]) {
+                d[i] += 0.5;
+                d[(int) j] += 0.5;
+            }
+        }
+        return d;
     }
 
     /** M's diagonal, ½·I. */

@@ -166,6 +166,40 @@ class SpectralAnalysisTest extends SparkTest {
     }
 
     /**
+     * The 2-D view carried into image_clusters/ (2nd and 3rd eigenvectors): three planted strategies lie apart in it,
+     * each group tight around its own centre, on both paths.
+     */
+    @ParameterizedTest(name = "driver class limit {0}")
+    @ValueSource(longs = {2048, 0})
+    void theEmbeddingViewSeparatesPlantedStrategies(long driverClassLimit) {
+        SpectralAnalysis.Result r = SpectralAnalysis.run(spark, plantedStrategies(spark, new int[] {60, 30, 15}, 5), Map.of(0, 105L), Map.of(0, "c"),
+                SpectralAnalysis.Options.defaults().withDriverClassLimit(driverClassLimit));
+        Map<Character, List<double[]>> byGroup = new HashMap<>();
+        for (Row a : r.assignments().collectAsList()) {
+            byGroup.computeIfAbsent(a.<String>getAs("image_id").charAt(1), k -> new ArrayList<>())
+                    .add(new double[] {a.getAs("embedding_x"), a.getAs("embedding_y")});
+        }
+        assertEquals(3, byGroup.size());
+        Map<Character, double[]> centre = new HashMap<>();
+        double spread = 0;
+        for (var e : byGroup.entrySet()) {
+            double[] c = new double[2];
+            for (double[] p : e.getValue()) for (int i = 0; i < 2; i++) c[i] += p[i] / e.getValue().size();
+            centre.put(e.getKey(), c);
+            for (double[] p : e.getValue()) spread = Math.max(spread, Math.hypot(p[0] - c[0], p[1] - c[1]));
+        }
+        double apart = Double.MAX_VALUE;
+        for (char a : centre.keySet()) {
+            for (char b : centre.keySet()) {
+                if (a < b) apart = Math.min(apart, Math.hypot(centre.get(a)[0] - centre.get(b)[0], centre.get(a)[1] - centre.get(b)[1]));
+            }
+        }
+        System.out.printf("embedding view (driver class limit %d): largest distance to a group centre / closest centres = %.3f%n", driverClassLimit,
+                spread / apart);
+        assertTrue(spread < apart / 4, "groups overlap in the view: largest distance to a centre " + spread + ", closest centres " + apart);
+    }
+
+    /**
      * A class analysed on the driver gets the spectrum the distributed path computes (the same kNN graph and matrix,
      * the same ARPACK start) and the same clusters, though k-means runs on another implementation; a second class
      * above the driver limit is analysed by Spark jobs in the same run.
