@@ -25,6 +25,8 @@ import org.lrpaudit.audit.ClassAggregates;
 import org.lrpaudit.audit.Findings;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.FaithfulnessColumns;
+import org.lrpaudit.render.FaithfulnessPlot;
 import org.lrpaudit.render.Report;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.cli.ExplainSetup;
@@ -43,7 +45,7 @@ public final class AuditJob {
     private static final Logger log = LoggerFactory.getLogger(AuditJob.class);
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
-            "_manifest.json", ChunkedExplain.DIR);
+            "_manifest.json", ChunkedExplain.DIR, FaithfulnessColumns.DIR);
     /** What `compare` may have written beside them (compare.ComparisonOutput.OUTPUTS): stale once the audit is replaced. */
     static final List<String> COMPARISON_OUTPUTS = List.of("comparison", "comparison.json", "comparison.html");
     /** The phase that decodes, explains and writes images/: the job's per-image cost. */
@@ -73,6 +75,7 @@ public final class AuditJob {
         }
         boolean sprayOn = s.enabled(Key.SPRAY, true);
         SpectralAnalysis.Options sprayOptions = DatasetAudit.options(s); // validated before any task runs
+        Faithfulness.Setup faith = Faithfulness.from(s, setup, options.batchSize()); // null unless --faithfulness
         String input = s.require(Key.INPUT), output = s.require(Key.OUTPUT);
         String format = s.get(Key.INPUT_FORMAT, "auto");
         if (!format.equals("auto")) DatasetSources.parseFormat(format);
@@ -144,6 +147,9 @@ public final class AuditJob {
                     ? DatasetAudit.run(spark, written, classRows, sprayOptions, output)
                     : new DatasetAudit.Outcome(List.of(), List.of(), List.of());
             phases.mark("dataset audit");
+            Faithfulness.Outcome faithful = faith == null ? null : Faithfulness.run(spark, written, source.rows(), setup, faith.composites(),
+                    faith.options(), sprayOn ? spark.read().parquet(literal(child(output, "image_clusters"))) : null, options.maxPixels(), output);
+            if (faith != null) phases.mark("faithfulness");
             Instant end = Instant.now();
 
             Map<String, Object> manifest = new LinkedHashMap<>();
@@ -179,12 +185,18 @@ public final class AuditJob {
             manifest.put("native", Map.of("onednn", nativeInfo.onednn(), "description", nativeInfo.describe()));
             manifest.put("spark_master", spark.sparkContext().master());
             Map<String, Object> outputs = new LinkedHashMap<>();
-            for (String name : OUTPUTS) if (!name.startsWith("_") && (sprayOn || !SPRAY_OUTPUTS.contains(name))) outputs.put(name, child(output, name));
+            for (String name : OUTPUTS) {
+                if (!name.startsWith("_") && (sprayOn || !SPRAY_OUTPUTS.contains(name)) && (faith != null || !name.equals(FaithfulnessColumns.DIR))) {
+                    outputs.put(name, child(output, name));
+                }
+            }
+            if (faith != null) manifest.put("faithfulness", faith.describe());
             manifest.put("outputs", outputs);
             manifest.put("findings", audit.findings().stream().map(f -> Map.of("class", f.targetName(), "clusters", f.clusters(), "kind", f.kind(),
                     "severity", f.severity(), "score", f.score(), "region", f.region(), "reason", f.reason())).toList());
             String report = Report.write(hadoop, output, manifest, classRows, audit.clusters(), audit.findings(),
-                    sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator());
+                    sprayOn ? DatasetAudit.members(written, output, s.intValue(Key.REPORT_SAMPLES, 8)) : java.util.Collections.emptyIterator(),
+                    faithful == null ? null : FaithfulnessPlot.section(faithful.summary(), faithful.curves()));
             phases.mark("report");
             manifest.putAll(chunks.manifestEntries());
             manifest.put("phase_seconds", phases.seconds());

@@ -46,10 +46,16 @@ public final class Report {
     /** Writes report/index.html and report/img/; returns the path of index.html. */
     public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
                                List<Findings.Finding> findings, Iterator<Member> members) {
+        return write(conf, output, manifest, classes, clusters, findings, members, null);
+    }
+
+    /** @param section more HTML after the class table (e.g. {@link FaithfulnessPlot#section}), or null */
+    public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
+                               List<Findings.Finding> findings, Iterator<Member> members, String section) {
         try {
             Path dir = new Path(output, "report");
             Report r = new Report(dir.getFileSystem(conf), dir);
-            r.page(manifest, classes, clusters, findings, members);
+            r.page(manifest, classes, clusters, findings, members, section);
             Path index = new Path(dir, "index.html");
             try (OutputStream out = OutputFiles.create(r.fs, index)) {
                 out.write(r.html.toString().getBytes(StandardCharsets.UTF_8));
@@ -61,7 +67,7 @@ public final class Report {
     }
 
     private void page(Map<String, Object> manifest, List<Row> classes, List<Row> clusters, List<Findings.Finding> findings,
-                      Iterator<Member> members) throws IOException {
+                      Iterator<Member> members, String section) throws IOException {
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lrp-audit report</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}")
@@ -77,6 +83,7 @@ public final class Report {
         }
         findingsTable(findings, clusters, byClass);
         classTable(classes, clusters);
+        if (section != null) html.append(section);
         for (Row c : classes) classSection(c, clusters, byClass.getOrDefault(c.getInt(c.fieldIndex(Columns.TARGET)), List.of()));
         html.append("<p>Colours: red = evidence for the class, blue = against; each heatmap scaled to ±10·(mean|R|³)^⅓ (LRP tutorial).</p>\n")
                 // lets a headless browser check that every heatmap decoded (see ReportBrowserTest)
