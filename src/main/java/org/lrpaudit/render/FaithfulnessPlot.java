@@ -75,7 +75,7 @@ public final class FaithfulnessPlot {
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"2\" y=\"14\" font-size=\"10\">%.1f</text><text x=\"2\" y=\"%d\" font-size=\"10\">%.1f</text>",
                 hi, H - PAD, lo));
-        svg.append("<text x=\"").append(PAD).append("\" y=\"").append(H - PAD + 14).append("\" font-size=\"10\">0</text><text x=\"").append(W - 40)
+        svg.append("<text x=\"").append(PAD).append("\" y=\"").append(H - PAD + 14).append("\" font-size=\"10\">0</text><text x=\"").append(W - 70)
                 .append("\" y=\"").append(H - PAD + 14).append("\" font-size=\"10\">all removed</text>");
         svg.append("<text x=\"").append(PAD).append("\" y=\"").append(H - 6).append("\" font-size=\"10\">");
         for (int i = 0; i < composites.size(); i++) {
