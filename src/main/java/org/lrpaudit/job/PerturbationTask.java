@@ -124,32 +124,25 @@ final class PerturbationTask implements MapPartitionsFunction<Row, Row> {
             free(x, e.relevance(), e.logits());
             List<Order> orders = new ArrayList<>(List.of(Order.MORF, Order.LERF));
             if (withRandom) orders.addAll(List.of(Order.RANDOM, Order.RANDOM_REVERSED));
-            // per image: step 0, step L, then steps 1..L-1 of each order
-            List<float[]> inputs = new ArrayList<>();
-            List<Integer> inputTargets = new ArrayList<>();
+            // per image: step 0, step L, then steps 1..L-1 of each order; built and run one image at a time, so that
+            // at most one image's (2 + orders·(L−1)) inputs are held (for 224x224 RGB and the defaults, 37 MB)
             for (int i = 0; i < n; i++) {
                 Sampled s = images.get(i);
                 double[] relevance = grid.sums(heatmaps[i]);
-                inputs.add(s.input());
-                inputs.add(fullBaseline());
+                List<float[]> inputs = new ArrayList<>(List.of(s.input(), fullBaseline()));
                 for (Order order : orders) {
                     int[] ranked = RegionPerturbation.order(relevance, order, seed(s.id()));
                     if (steps > 1) inputs.addAll(List.of(RegionPerturbation.steps(s.input(), pre.channels(), grid, ranked, steps, baseline, 1, steps - 1)));
                 }
-                for (int k = 0; k < 2 + orders.size() * (steps - 1); k++) inputTargets.add(s.target());
-            }
-            double[] logits = targetLogits(scorer, inputs, inputTargets);
-            int per = 2 + orders.size() * (steps - 1);
-            for (int i = 0; i < n; i++) {
-                int at = i * per;
+                double[] logits = targetLogits(scorer, inputs, s.target());
                 for (int k = 0; k < orders.size(); k++) {
                     double[] curve = new double[steps + 1];
-                    curve[0] = logits[at];
-                    curve[steps] = logits[at + 1];
-                    System.arraycopy(logits, at + 2 + k * (steps - 1), curve, 1, steps - 1);
+                    curve[0] = logits[0];
+                    curve[steps] = logits[1];
+                    System.arraycopy(logits, 2 + k * (steps - 1), curve, 1, steps - 1);
                     Order order = orders.get(k);
                     String composite = order == Order.RANDOM || order == Order.RANDOM_REVERSED ? randomLabel : label;
-                    out.add(RowFactory.create(images.get(i).target(), composite, order.label(), curve));
+                    out.add(RowFactory.create(s.target(), composite, order.label(), curve));
                 }
             }
         }
@@ -161,8 +154,8 @@ final class PerturbationTask implements MapPartitionsFunction<Row, Row> {
             return x;
         }
 
-        /** The target logit of every input, in forward passes of at most batchSize inputs. */
-        private double[] targetLogits(LrpEngine engine, List<float[]> inputs, List<Integer> targets) {
+        /** The target class's logit for every input, in forward passes of at most batchSize inputs. */
+        private double[] targetLogits(LrpEngine engine, List<float[]> inputs, int target) {
             double[] out = new double[inputs.size()];
             for (int from = 0; from < inputs.size(); from += o.batchSize()) {
                 int m = Math.min(o.batchSize(), inputs.size() - from);
@@ -171,7 +164,7 @@ final class PerturbationTask implements MapPartitionsFunction<Row, Row> {
                 // in a workspace: the pass's activations are reclaimed when it closes, not when the GC finds them
                 try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "lrp-faithfulness")) {
                     INDArray logits = engine.logits(Nd4j.create(flat, new long[] {m, pre.channels(), pre.height(), pre.width()}, DataType.FLOAT));
-                    for (int i = 0; i < m; i++) out[from + i] = logits.getDouble(i, targets.get(from + i));
+                    for (int i = 0; i < m; i++) out[from + i] = logits.getDouble(i, target);
                 }
             }
             return out;
