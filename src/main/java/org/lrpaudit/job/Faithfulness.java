@@ -133,7 +133,12 @@ public final class Faithfulness {
     public static Setup from(Settings s, ExplainSetup setup, int batchSize) {
         String runLabel = s.has(Key.RULES) ? "rules" : s.get(Key.PRESET, "tutorial").trim().toLowerCase(Locale.ROOT);
         List<String> labels = composites(s.get(Key.FAITHFULNESS), runLabel);
-        if (labels == null) return null;
+        if (labels == null) {
+            for (Key k : List.of(Key.FAITHFULNESS_SAMPLE, Key.FAITHFULNESS_PATCH, Key.FAITHFULNESS_STEPS)) {
+                if (s.has(k)) throw new IllegalArgumentException("--" + k.name + " is set but the check is off; add --faithfulness on (or a list of composites)");
+            }
+            return null;
+        }
         Preprocessing pre = setup.preprocessing();
         Options o = new Options(labels, s.intValue(Key.FAITHFULNESS_SAMPLE, Options.DEFAULT_SAMPLE),
                 s.intValue(Key.FAITHFULNESS_PATCH, Options.defaultPatch(pre.height(), pre.width())),
