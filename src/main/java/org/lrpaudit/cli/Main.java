@@ -135,6 +135,9 @@ public final class Main {
             out.printf("clusters/ %s/clusters (SpRAy: clusters per class; image_clusters/ has each image's cluster)%n", r.output());
             out.printf("findings/ %s/findings (ranked, with reasons)%n", r.output());
         }
+        if (r.phaseSeconds().containsKey("faithfulness")) {
+            out.printf("faithfulness/ %s/faithfulness (per class and composite: perturbation curves, AOPC, SRG)%n", r.output());
+        }
         out.printf("report    %s%n", r.report());
         out.printf("manifest  %s/_manifest.json%n", r.output());
     }

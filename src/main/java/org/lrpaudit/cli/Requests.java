@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.lrpaudit.audit.spray.HeatmapVectors;
@@ -18,6 +19,7 @@ import org.lrpaudit.data.ImageDecoder;
 import org.lrpaudit.data.Preprocessing;
 import org.lrpaudit.job.AuditRequest;
 import org.lrpaudit.job.ExplainSetup;
+import org.lrpaudit.job.Faithfulness;
 import org.lrpaudit.job.LrpAudit;
 import org.lrpaudit.job.Target;
 import org.lrpaudit.lrp.AttentionRule;
@@ -43,11 +45,12 @@ public final class Requests {
         AuditRequest.ParquetColumns d = AuditRequest.ParquetColumns.defaults();
         Map<String, String> recorded = new LinkedHashMap<>();
         for (Key k : Key.values()) if (s.has(k) && !NOT_RECORDED.contains(k)) recorded.put(k.name, s.get(k));
+        Faithfulness.Setup faithfulness = faithfulness(s, setup, options.batchSize()); // null unless --faithfulness
         return new AuditRequest(setup, options, s.require(Key.INPUT), format,
                 new AuditRequest.ParquetColumns(s.get(Key.ID_COLUMN, d.id()), s.get(Key.IMAGE_COLUMN, d.image()), s.get(Key.LABEL_COLUMN, d.label())),
                 s.require(Key.OUTPUT), s.flag(Key.OVERWRITE), s.flag(Key.RESUME), s.get(Key.BASELINE),
                 s.longValue(Key.COMMIT_EVERY, AuditRequest.DEFAULT_COMMIT_EVERY), s.enabled(Key.SPRAY, true), spray(s), s.intValue(Key.REPORT_SAMPLES, 8),
-                s.get(Key.MASTER), s.asMap(), recorded);
+                s.get(Key.MASTER), s.asMap(), recorded, faithfulness);
     }
 
     /** The model, its rules, preprocessing, class names and target, loaded and checked against each other. */
@@ -114,5 +117,30 @@ public final class Requests {
         }
         if (names.stream().distinct().count() != names.size()) throw new IllegalArgumentException("--classes has duplicate names");
         return List.copyOf(names);
+    }
+
+    /** Reads and validates the --faithfulness settings on the driver, before any task runs. */
+    public static Faithfulness.Setup faithfulness(Settings s, ExplainSetup setup, int batchSize) {
+        String runLabel = s.has(Key.RULES) ? "rules" : s.get(Key.PRESET, "tutorial").trim().toLowerCase(Locale.ROOT);
+        List<String> labels = Faithfulness.composites(s.get(Key.FAITHFULNESS), runLabel);
+        if (labels == null) {
+            for (Key k : List.of(Key.FAITHFULNESS_SAMPLE, Key.FAITHFULNESS_PATCH, Key.FAITHFULNESS_STEPS)) {
+                if (s.has(k)) throw new IllegalArgumentException("--" + k.name + " is set but the check is off; add --faithfulness on (or a list of composites)");
+            }
+            return null;
+        }
+        Preprocessing pre = setup.preprocessing();
+        Faithfulness.Options o = new Faithfulness.Options(labels, s.intValue(Key.FAITHFULNESS_SAMPLE, Faithfulness.Options.DEFAULT_SAMPLE),
+                s.intValue(Key.FAITHFULNESS_PATCH, Faithfulness.Options.defaultPatch(pre.height(), pre.width())),
+                s.intValue(Key.FAITHFULNESS_STEPS, Faithfulness.Options.DEFAULT_STEPS), batchSize).validate(pre.height(), pre.width());
+        MaxPoolMode pool = MaxPoolMode.parse(s.get(Key.MAXPOOL, "avg"));
+        Map<String, Composite> composites = new LinkedHashMap<>();
+        for (String label : labels) {
+            Composite c = label.equals(runLabel) ? setup.composite()
+                    : label.equals(Faithfulness.LRP_0) ? Composite.parse("0-:zero", setup.network(), pool) : Presets.resolve(label, setup.network(), pool);
+            if (s.has(Key.ATTENTION) && !label.equals(runLabel)) c = c.withAttention(AttentionRule.parse(s.get(Key.ATTENTION)));
+            composites.put(label, c);
+        }
+        return new Faithfulness.Setup(o, composites);
     }
 }

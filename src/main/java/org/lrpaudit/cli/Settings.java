@@ -53,6 +53,11 @@ public final class Settings {
         SPRAY_NEIGHBOURS("spray-neighbours", "K", "SpRAy: neighbours per image in the affinity graph (default 10)"),
         SPRAY_MAX_CLUSTERS("spray-max-clusters", "K", "SpRAy: the eigengap picks 2..K clusters per class (default 8)"),
         SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
+        FAITHFULNESS("faithfulness", "off|on|P1,P2", "region-perturbation check per class: on = the run's rules; a list adds "
+                + "composites to compare (presets, lrp-0); writes faithfulness/ (default off; docs/faithfulness.md)"),
+        FAITHFULNESS_SAMPLE("faithfulness-sample", "N", "faithfulness: images per class, spread over its SpRAy clusters (default 32)"),
+        FAITHFULNESS_PATCH("faithfulness-patch", "P", "faithfulness: patch side in input pixels (default: 1/8 of the shorter side, rounded up)"),
+        FAITHFULNESS_STEPS("faithfulness-steps", "L", "faithfulness: steps from the image to all patches removed (default 16)"),
         REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
         CURRENT("current", "DIR", "compare: the audit to check against the baseline (default output: this folder)"),

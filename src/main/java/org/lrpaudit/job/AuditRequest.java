@@ -16,11 +16,12 @@ import org.lrpaudit.audit.spray.SpectralAnalysis;
  * @param master           the Spark master to use when the launcher sets none, or null
  * @param settings         the settings as the user gave them, for the manifest
  * @param recordedSettings those of them that change what a committed chunk holds: a resume must match them
+ * @param faithfulness     the region-perturbation check's settings, or null when it does not run
  */
 public record AuditRequest(ExplainSetup setup, LrpAudit.Options options, String input, String inputFormat, ParquetColumns parquetColumns,
                            String output, boolean overwrite, boolean resume, String baseline, long commitEvery, boolean spray,
                            SpectralAnalysis.Options sprayOptions, int reportSamples, String master, Map<String, String> settings,
-                           Map<String, String> recordedSettings) {
+                           Map<String, String> recordedSettings, Faithfulness.Setup faithfulness) {
 
     public static final long DEFAULT_COMMIT_EVERY = 100_000;
 

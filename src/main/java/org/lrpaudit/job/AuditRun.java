@@ -18,6 +18,8 @@ import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.data.DatasetSources;
 import org.lrpaudit.data.InputImages;
 import org.lrpaudit.output.Columns;
+import org.lrpaudit.output.FaithfulnessColumns;
+import org.lrpaudit.render.FaithfulnessPlot;
 import org.lrpaudit.render.Report;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,7 @@ final class AuditRun implements AutoCloseable {
     private Double accuracy;
     private DatasetAudit.Outcome audit = new DatasetAudit.Outcome(List.of(), List.of(), List.of());
     private String report;
+    private Faithfulness.Outcome faithfulness;
 
     /** Validates the output, the baseline and the input, lists the input and plans the chunks; nothing is written yet. */
     AuditRun(AuditRequest request, int failureCap) {
@@ -140,12 +143,22 @@ final class AuditRun implements AutoCloseable {
         phases.mark("dataset audit");
     }
 
+    /** faithfulness/ (when asked for): region perturbation per class on a sample, for each composite compared. */
+    void measureFaithfulness() {
+        Faithfulness.Setup f = request.faithfulness();
+        if (f == null) return;
+        faithfulness = Faithfulness.run(spark, written, source.rows(), setup, f.composites(), f.options(),
+                request.spray() ? spark.read().parquet(AuditJob.literal(path("image_clusters"))) : null, request.options().maxPixels(), output);
+        phases.mark("faithfulness");
+    }
+
     /** report/ then _manifest.json, the run's last file: a run without one did not finish. */
     AuditJob.Result finish() {
         Instant end = Instant.now();
         RunManifest manifest = manifest(end, Map.of(), Map.of());
         report = Report.write(hadoop, output, Manifest.asMap(manifest), classRows, audit.clusters(), audit.findings(), !request.spray()
-                ? Report.Samples.none() : DatasetAudit.samples(written, output, request.reportSamples(), classRows.size(), reportInputs()));
+                ? Report.Samples.none() : DatasetAudit.samples(written, output, request.reportSamples(), classRows.size(), reportInputs()),
+                faithfulness == null ? null : FaithfulnessPlot.section(faithfulness.summary(), faithfulness.curves()));
         phases.mark("report");
         log.info("phases: {}", phases);
         Manifest.write(hadoop, path("_manifest.json"), manifest(end, phases.seconds(), phases.cpuSeconds()));
@@ -167,7 +180,9 @@ final class AuditRun implements AutoCloseable {
         var v = Manifest.versions();
         Map<String, String> outputs = new LinkedHashMap<>();
         for (String name : AuditJob.OUTPUTS) {
-            if (!name.startsWith("_") && (request.spray() || !AuditJob.SPRAY_OUTPUTS.contains(name))) outputs.put(name, path(name));
+            boolean present = (request.spray() || !AuditJob.SPRAY_OUTPUTS.contains(name))
+                    && (request.faithfulness() != null || !name.equals(FaithfulnessColumns.DIR));
+            if (!name.startsWith("_") && present) outputs.put(name, path(name));
         }
         Map<String, Object> chunkEntries = chunks.manifestEntries();
         return new RunManifest(runId, start.toString(), lock.tookOver().map(OutputLock.Holder::toMap).orElse(null), end.toString(),
@@ -182,6 +197,7 @@ final class AuditRun implements AutoCloseable {
                         System.getProperty("java.version")),
                 new RunManifest.Native(nativeInfo.onednn(), nativeInfo.describe()), spark.sparkContext().master(), outputs,
                 audit.findings().stream().map(RunManifest.Finding::of).toList(),
+                request.faithfulness() == null ? null : request.faithfulness().describe(),
                 (Map<String, Object>) chunkEntries.get("chunks"), (Map<String, Object>) chunkEntries.get("resumed"), phaseSeconds, phaseCpuSeconds);
     }
 

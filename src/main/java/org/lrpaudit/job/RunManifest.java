@@ -15,6 +15,7 @@ public record RunManifest(String runId, String start, @JsonInclude(JsonInclude.I
                           String end, double durationSeconds, Counts counts, Double accuracy, Model model, Input input,
                           Map<String, String> settings, Map<String, Object> baseline, Configuration configuration, Versions versions,
                           @JsonProperty("native") Native nativeBackend, String sparkMaster, Map<String, String> outputs, List<Finding> findings,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> faithfulness,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> chunks,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> resumed,
                           Map<String, Double> phaseSeconds, Map<String, Double> phaseCpuSeconds) {

@@ -55,11 +55,17 @@ public final class Report {
     /** Writes report/index.html and report/img/; returns the path of index.html. */
     public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
                                List<Findings.Finding> findings, Samples samples) {
+        return write(conf, output, manifest, classes, clusters, findings, samples, null);
+    }
+
+    /** @param section more HTML after the class table (e.g. {@link FaithfulnessPlot#section}), or null */
+    public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
+                               List<Findings.Finding> findings, Samples samples, String section) {
         try {
             Path dir = new Path(output, "report");
             var fs = dir.getFileSystem(conf);
             Report r = new Report(new ImageFiles(fs, dir));
-            r.page(manifest, classes, clusters, findings, samples);
+            r.page(manifest, classes, clusters, findings, samples, section);
             Path index = new Path(dir, "index.html");
             try (OutputStream out = OutputFiles.create(fs, index)) {
                 out.write(r.html.toString().getBytes(StandardCharsets.UTF_8));
@@ -70,8 +76,8 @@ public final class Report {
         }
     }
 
-    private void page(Map<String, Object> manifest, List<Row> classes, List<Row> clusters, List<Findings.Finding> findings, Samples samples)
-            throws IOException {
+    private void page(Map<String, Object> manifest, List<Row> classes, List<Row> clusters, List<Findings.Finding> findings, Samples samples,
+                      String section) throws IOException {
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lrp-audit report</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}")
@@ -95,6 +101,7 @@ public final class Report {
         for (Point p : samples.points()) points.computeIfAbsent(p.target(), k -> new ArrayList<>()).add(p);
         findingsTable(findings, clusters, byClass);
         classTable(classes, clusters);
+        if (section != null) html.append(section);
         for (Row c : classes) {
             int t = c.getInt(c.fieldIndex(Columns.TARGET));
             classSection(c, clusters, byClass.getOrDefault(t, List.of()), points.getOrDefault(t, List.of()));
