@@ -65,6 +65,6 @@ final class SpectrumPlots {
                     p.cluster(), x, y, colour(p.cluster()), Report.esc(p.imageId()), p.cluster()));
         }
         return svg.append("<text x=\"").append(pad).append("\" y=\"").append(h - 5)
-                .append("\" font-size=\"10\">x: 2nd eigenvector, y: 3rd (the 1st is constant up to degree)</text></svg>\n").toString();
+                .append("\" font-size=\"10\">x, y: 2nd and 3rd Laplacian eigenvectors over √degree (the 1st is constant)</text></svg>\n").toString();
     }
 }
