@@ -22,6 +22,7 @@ import org.lrpaudit.job.LrpAudit;
 import org.lrpaudit.job.Target;
 import org.lrpaudit.lrp.AttentionRule;
 import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.lrp.ConceptLayers;
 import org.lrpaudit.lrp.MaxPoolMode;
 import org.lrpaudit.lrp.Presets;
 import org.lrpaudit.model.Network;
@@ -58,8 +59,9 @@ public final class Requests {
         Composite composite = s.has(Key.RULES) ? Composite.parse(s.get(Key.RULES), net, pool)
                 : Presets.resolve(s.get(Key.PRESET, "tutorial"), net, pool);
         if (s.has(Key.ATTENTION)) composite = composite.withAttention(AttentionRule.parse(s.get(Key.ATTENTION)));
+        List<Integer> concepts = s.has(Key.CONCEPT_LAYERS) ? ConceptLayers.resolve(s.get(Key.CONCEPT_LAYERS), net) : List.of();
         return new ExplainSetup(modelPath.toString(), net, composite, preprocessing(s, net), classNames(s.get(Key.CLASSES), net.classCount()),
-                Target.parse(s.get(Key.TARGET, "predicted")));
+                Target.parse(s.get(Key.TARGET, "predicted")), concepts);
     }
 
     static SpectralAnalysis.Options spray(Settings s) {

@@ -53,6 +53,9 @@ public final class Settings {
         SPRAY_NEIGHBOURS("spray-neighbours", "K", "SpRAy: neighbours per image in the affinity graph (default 10)"),
         SPRAY_MAX_CLUSTERS("spray-max-clusters", "K", "SpRAy: the eigengap picks 2..K clusters per class (default 8)"),
         SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
+        CONCEPT_LAYERS("concept-layers", "[auto|LAYER[,LAYER]]", "relevance per channel of one or two layers (names or indices from "
+                + "describe; auto or no value: the last convolution): images/ concepts, concepts/, concept_references/ (docs/concepts.md)"),
+        CONCEPT_REFERENCES("concept-references", "K", "reference images per channel, overall and per class (default 8)"),
         REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
         CURRENT("current", "DIR", "compare: the audit to check against the baseline (default output: this folder)"),
@@ -96,6 +99,7 @@ public final class Settings {
             if (key == null) throw new IllegalArgumentException("unknown option --" + name + ". " + usage());
             if (key.isFlag()) { cli.put(key, "true"); continue; }
             String v = inline;
+            if (v == null && key == Key.CONCEPT_LAYERS && (i + 1 >= args.length || args[i + 1].startsWith("--"))) v = "auto"; // value optional
             if (v == null) {
                 if (i + 1 >= args.length) throw new IllegalArgumentException("--" + name + " needs a value " + key.value);
                 v = args[++i];
