@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.lrpaudit.audit.concepts.ConceptAudit;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.cli.Settings.Key;
@@ -48,7 +49,7 @@ public final class Requests {
                 new AuditRequest.ParquetColumns(s.get(Key.ID_COLUMN, d.id()), s.get(Key.IMAGE_COLUMN, d.image()), s.get(Key.LABEL_COLUMN, d.label())),
                 s.require(Key.OUTPUT), s.flag(Key.OVERWRITE), s.flag(Key.RESUME), s.get(Key.BASELINE),
                 s.longValue(Key.COMMIT_EVERY, AuditRequest.DEFAULT_COMMIT_EVERY), s.enabled(Key.SPRAY, true), spray(s), s.intValue(Key.REPORT_SAMPLES, 8),
-                s.get(Key.MASTER), s.asMap(), recorded);
+                s.get(Key.MASTER), s.asMap(), recorded, s.intValue(Key.CONCEPT_REFERENCES, ConceptAudit.DEFAULT_REFERENCES));
     }
 
     /** The model, its rules, preprocessing, class names and target, loaded and checked against each other. */

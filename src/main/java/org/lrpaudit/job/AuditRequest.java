@@ -16,11 +16,12 @@ import org.lrpaudit.audit.spray.SpectralAnalysis;
  * @param master           the Spark master to use when the launcher sets none, or null
  * @param settings         the settings as the user gave them, for the manifest
  * @param recordedSettings those of them that change what a committed chunk holds: a resume must match them
+ * @param conceptReferences reference images kept per channel with concept layers (see {@link ExplainSetup#conceptLayers})
  */
 public record AuditRequest(ExplainSetup setup, LrpAudit.Options options, String input, String inputFormat, ParquetColumns parquetColumns,
                            String output, boolean overwrite, boolean resume, String baseline, long commitEvery, boolean spray,
                            SpectralAnalysis.Options sprayOptions, int reportSamples, String master, Map<String, String> settings,
-                           Map<String, String> recordedSettings) {
+                           Map<String, String> recordedSettings, int conceptReferences) {
 
     public static final long DEFAULT_COMMIT_EVERY = 100_000;
 
@@ -29,7 +30,19 @@ public record AuditRequest(ExplainSetup setup, LrpAudit.Options options, String 
         public static ParquetColumns defaults() { return new ParquetColumns("image_id", "image", "label"); }
     }
 
+    /** With the default number of concept reference images. */
+    public AuditRequest(ExplainSetup setup, LrpAudit.Options options, String input, String inputFormat, ParquetColumns parquetColumns,
+                        String output, boolean overwrite, boolean resume, String baseline, long commitEvery, boolean spray,
+                        SpectralAnalysis.Options sprayOptions, int reportSamples, String master, Map<String, String> settings,
+                        Map<String, String> recordedSettings) {
+        this(setup, options, input, inputFormat, parquetColumns, output, overwrite, resume, baseline, commitEvery, spray, sprayOptions,
+                reportSamples, master, settings, recordedSettings, org.lrpaudit.audit.concepts.ConceptAudit.DEFAULT_REFERENCES);
+    }
+
     public AuditRequest {
+        if (conceptReferences < 1 || conceptReferences > 1000) {
+            throw new IllegalArgumentException("--concept-references needs 1 to 1000 images per channel, got " + conceptReferences);
+        }
         if (input == null || output == null) throw new IllegalArgumentException("an audit needs an input and an output");
         if (resume && overwrite) {
             throw new IllegalArgumentException("give either --resume (continue the interrupted run) or --overwrite (start again), not both");

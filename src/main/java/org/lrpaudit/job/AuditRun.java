@@ -57,6 +57,7 @@ final class AuditRun implements AutoCloseable {
     private Double accuracy;
     private DatasetAudit.Outcome audit = new DatasetAudit.Outcome(List.of(), List.of(), List.of());
     private String report;
+    private Report.Section concepts; // the report's concept section; null without concept layers
 
     /** Validates the output, the baseline and the input, lists the input and plans the chunks; nothing is written yet. */
     AuditRun(AuditRequest request, int failureCap) {
@@ -138,6 +139,8 @@ final class AuditRun implements AutoCloseable {
     void auditDataset() {
         if (request.spray()) audit = DatasetAudit.run(spark, written, classRows, request.sprayOptions(), output);
         phases.mark("dataset audit");
+        concepts = ConceptPhase.run(spark, written, setup, request.conceptReferences(), output, request.spray(), audit.findings());
+        if (!setup.conceptLayers().isEmpty()) phases.mark("concepts");
     }
 
     /** report/ then _manifest.json, the run's last file: a run without one did not finish. */
@@ -145,7 +148,8 @@ final class AuditRun implements AutoCloseable {
         Instant end = Instant.now();
         RunManifest manifest = manifest(end, Map.of(), Map.of());
         report = Report.write(hadoop, output, Manifest.asMap(manifest), classRows, audit.clusters(), audit.findings(),
-                request.spray() ? DatasetAudit.members(written, output, request.reportSamples()) : Collections.emptyIterator());
+                request.spray() ? DatasetAudit.members(written, output, request.reportSamples()) : Collections.emptyIterator(),
+                concepts == null ? new Report.Section[0] : new Report.Section[] {concepts});
         phases.mark("report");
         log.info("phases: {}", phases);
         Manifest.write(hadoop, path("_manifest.json"), manifest(end, phases.seconds(), phases.cpuSeconds()));
@@ -159,7 +163,8 @@ final class AuditRun implements AutoCloseable {
         var v = Manifest.versions();
         Map<String, String> outputs = new LinkedHashMap<>();
         for (String name : AuditJob.OUTPUTS) {
-            if (!name.startsWith("_") && (request.spray() || !AuditJob.SPRAY_OUTPUTS.contains(name))) outputs.put(name, path(name));
+            if (!name.startsWith("_") && (request.spray() || !AuditJob.SPRAY_OUTPUTS.contains(name))
+                    && (!setup.conceptLayers().isEmpty() || !ConceptPhase.OUTPUTS.contains(name))) outputs.put(name, path(name));
         }
         Map<String, Object> chunkEntries = chunks.manifestEntries();
         return new RunManifest(runId, start.toString(), lock.tookOver().map(OutputLock.Holder::toMap).orElse(null), end.toString(),
@@ -169,7 +174,8 @@ final class AuditRun implements AutoCloseable {
                 baseline == null ? null : baseline.describe(),
                 new RunManifest.Configuration(setup.composite().canonicalSpec(), setup.composite().source(),
                         Manifest.layers(setup.network(), setup.composite()), setup.preprocessing().toString(), setup.target().toString(),
-                        request.options().batchSize(), request.options().grid(), request.options().maxPixels()),
+                        request.options().batchSize(), request.options().grid(), request.options().maxPixels(),
+                        setup.conceptLayers().isEmpty() ? null : ConceptPhase.names(setup)),
                 new RunManifest.Versions(v.getProperty("project", "unknown"), spark.version(), v.getProperty("nd4j", "unknown"),
                         System.getProperty("java.version")),
                 new RunManifest.Native(nativeInfo.onednn(), nativeInfo.describe()), spark.sparkContext().master(), outputs,

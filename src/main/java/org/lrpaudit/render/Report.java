@@ -32,6 +32,11 @@ public final class Report {
     public record Member(String imageId, int target, int cluster, String labelName, String predictedName, float[] heatmap, int height,
                          int width) {}
 
+    /** More of the page from another render class (e.g. {@link ConceptReport}), after the findings; its images go under dir/img. */
+    public interface Section {
+        void write(StringBuilder html, FileSystem fs, Path dir) throws IOException;
+    }
+
     private final FileSystem fs;
     private final Path dir;
     private final StringBuilder html = new StringBuilder();
@@ -45,11 +50,11 @@ public final class Report {
 
     /** Writes report/index.html and report/img/; returns the path of index.html. */
     public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
-                               List<Findings.Finding> findings, Iterator<Member> members) {
+                               List<Findings.Finding> findings, Iterator<Member> members, Section... sections) {
         try {
             Path dir = new Path(output, "report");
             Report r = new Report(dir.getFileSystem(conf), dir);
-            r.page(manifest, classes, clusters, findings, members);
+            r.page(manifest, classes, clusters, findings, members, sections);
             Path index = new Path(dir, "index.html");
             try (OutputStream out = OutputFiles.create(r.fs, index)) {
                 out.write(r.html.toString().getBytes(StandardCharsets.UTF_8));
@@ -61,7 +66,7 @@ public final class Report {
     }
 
     private void page(Map<String, Object> manifest, List<Row> classes, List<Row> clusters, List<Findings.Finding> findings,
-                      Iterator<Member> members) throws IOException {
+                      Iterator<Member> members, Section... sections) throws IOException {
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lrp-audit report</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}")
@@ -76,6 +81,7 @@ public final class Report {
             byClass.computeIfAbsent(m.target(), k -> new ArrayList<>()).add(m);
         }
         findingsTable(findings, clusters, byClass);
+        for (Section section : sections) section.write(html, fs, dir);
         classTable(classes, clusters);
         for (Row c : classes) classSection(c, clusters, byClass.getOrDefault(c.getInt(c.fieldIndex(Columns.TARGET)), List.of()));
         html.append("<p>Colours: red = evidence for the class, blue = against; each heatmap scaled to ±10·(mean|R|³)^⅓ (LRP tutorial).</p>\n")
