@@ -150,6 +150,28 @@ class ConceptAuditTest extends SparkTest {
         }
     }
 
+    /**
+     * --baseline with an images/ written before the concepts column existed (simulated: the column dropped, the
+     * manifest's concept_layers removed): a run without concept layers carries every image over, concepts null; a run
+     * with them cannot use it (its vectors are missing) and explains every image.
+     */
+    @Test
+    void aBaselineWithoutConceptsStillServes() throws IOException {
+        Path old = tmp.resolve("older");
+        spark.read().parquet(out.resolve("images").toString()).drop("concepts").write().parquet(old.resolve("images").toString());
+        String manifest = Files.readString(out.resolve("_manifest.json"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("configuration")).remove("concept_layers");
+        Files.writeString(old.resolve("_manifest.json"), json.toString());
+        AuditJob.Result plain = CleverHansAuditTest.audit("marked.onnx", tmp.resolve("plain"), "--target", "label", "--baseline", old.toString());
+        assertEquals(400, plain.carriedOver());
+        assertEquals(400, spark.read().parquet(tmp.resolve("plain/images").toString()).where("concepts is null").count());
+        AuditJob.Result with = CleverHansAuditTest.audit("marked.onnx", tmp.resolve("with"), "--target", "label", "--baseline", old.toString(),
+                "--concept-layers", "auto");
+        assertEquals(0, with.carriedOver());
+        assertEquals(0, spark.read().parquet(tmp.resolve("with/images").toString()).where("concepts is null").count());
+    }
+
     static double share(float[] v, int c) {
         double total = 0;
         for (float x : v) total += Math.max(0, x);

@@ -124,8 +124,8 @@ public final class ConceptAudit {
     }
 
     private static IllegalStateException missing(String imageId) {
-        return new IllegalStateException("image " + imageId + " has no concept vector for a requested layer: images/ mixes runs with "
-                + "different --concept-layers; run again without --baseline");
+        return new IllegalStateException("image " + imageId + " in images/ has no concept vector for a requested layer (a row made "
+                + "without these --concept-layers); run again with --overwrite, without --baseline");
     }
 
     /** concepts/ rows of one class and layer: the class profile and each cluster against it. */
