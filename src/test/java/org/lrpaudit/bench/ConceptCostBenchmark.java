@@ -13,7 +13,8 @@ import org.lrpaudit.job.AuditJob;
 
 /**
  * What --concept-layers adds to a run: the sample's CNN over an IDX file (Debian's Fashion-MNIST t10k, 10,000 images),
- * audited in alternating rounds without and with concept vectors (auto: the last convolution), SpRAy on, in one JVM.
+ * audited in rounds without and with concept vectors (auto: the last convolution; which goes first alternates), SpRAy
+ * on, in one JVM.
  * Reports per round the ratio of wall time and of process CPU seconds (local mode: driver and executors), the
  * explain phase (vectors taken in the backward pass, a larger images/ row) and the concepts phase itself.
  */
@@ -27,8 +28,10 @@ final class ConceptCostBenchmark {
                 .config("spark.driver.bindAddress", "127.0.0.1").config(new java.util.HashMap<String, Object>(AuditJob.SESSION_DEFAULTS)).getOrCreate();
         List<Double> wall = new ArrayList<>(), cpu = new ArrayList<>(), explain = new ArrayList<>(), phase = new ArrayList<>(), phaseShare = new ArrayList<>();
         for (int round = 0; round < rounds + 1; round++) { // round 0 warms the JIT
-            AuditJob.Result plain = audit(idx, work.resolve("plain"));
+            // the order alternates: whichever run goes second in a round finds warmer caches
+            AuditJob.Result plain = round % 2 == 0 ? audit(idx, work.resolve("plain")) : null;
             AuditJob.Result with = audit(idx, work.resolve("concepts"), "--concept-layers", "auto");
+            if (plain == null) plain = audit(idx, work.resolve("plain"));
             JsonNode a = new ObjectMapper().readTree(work.resolve("plain/_manifest.json").toFile()),
                     b = new ObjectMapper().readTree(work.resolve("concepts/_manifest.json").toFile());
             double w = seconds(with) / seconds(plain), c = cpuTotal(b) / cpuTotal(a),
