@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
+import org.lrpaudit.cli.Requests;
 import org.lrpaudit.cli.Settings;
 import org.lrpaudit.job.AuditJob;
 
@@ -51,7 +52,7 @@ final class ConceptCostBenchmark {
     private static AuditJob.Result audit(Path input, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--config", CONFIG, "--input", input.toString(), "--output", out.toString(), "--overwrite"));
         args.addAll(List.of(extra));
-        return AuditJob.run(Settings.parse(args.toArray(new String[0])));
+        return AuditJob.run(Requests.audit(Settings.parse(args.toArray(new String[0]))));
     }
 
     private static double cpuTotal(JsonNode manifest) {
