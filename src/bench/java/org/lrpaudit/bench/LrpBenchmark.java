@@ -37,7 +37,7 @@ public final class LrpBenchmark {
                 case "--model" -> model = args[++i];
                 case "--changed" -> changed = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --suite engine|spark|write|baseline [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
+                        + "; use --suite engine|spark|write|baseline|concepts [--rounds N --repeats K --warmup W --vgg PATH --python PATH --batch-size N"
                         + " --only MODEL[/BATCH] --no-reference --idx IMAGES.gz --rows N --master URL"
                         + " --changed SHARE --model M.onnx]");
             }
@@ -50,6 +50,7 @@ public final class LrpBenchmark {
         else if (suite.equals("spark")) spark(new SparkJobBenchmark().run(rounds, batch, Path.of(idx)));
         else if (suite.equals("write")) write(new ImagesWriteBenchmark().run(rows, rounds));
         else if (suite.equals("baseline")) new BaselineBenchmark().run(rounds, Path.of(idx), master, changed, model);
+        else if (suite.equals("concepts")) new ConceptCostBenchmark().run(rounds, Path.of(idx), master);
         else throw new IllegalArgumentException("unknown suite " + suite);
     }
 

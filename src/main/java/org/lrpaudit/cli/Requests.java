@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.lrpaudit.audit.concepts.ConceptAudit;
 import org.lrpaudit.audit.spray.HeatmapVectors;
 import org.lrpaudit.audit.spray.SpectralAnalysis;
 import org.lrpaudit.cli.Settings.Key;
@@ -24,6 +25,7 @@ import org.lrpaudit.job.LrpAudit;
 import org.lrpaudit.job.Target;
 import org.lrpaudit.lrp.AttentionRule;
 import org.lrpaudit.lrp.Composite;
+import org.lrpaudit.lrp.ConceptLayers;
 import org.lrpaudit.lrp.MaxPoolMode;
 import org.lrpaudit.lrp.Presets;
 import org.lrpaudit.model.Network;
@@ -50,7 +52,7 @@ public final class Requests {
                 new AuditRequest.ParquetColumns(s.get(Key.ID_COLUMN, d.id()), s.get(Key.IMAGE_COLUMN, d.image()), s.get(Key.LABEL_COLUMN, d.label())),
                 s.require(Key.OUTPUT), s.flag(Key.OVERWRITE), s.flag(Key.RESUME), s.get(Key.BASELINE),
                 s.longValue(Key.COMMIT_EVERY, AuditRequest.DEFAULT_COMMIT_EVERY), s.enabled(Key.SPRAY, true), spray(s), s.intValue(Key.REPORT_SAMPLES, 8),
-                s.get(Key.MASTER), s.asMap(), recorded, faithfulness);
+                s.get(Key.MASTER), s.asMap(), recorded, faithfulness, s.intValue(Key.CONCEPT_REFERENCES, ConceptAudit.DEFAULT_REFERENCES));
     }
 
     /** The model, its rules, preprocessing, class names and target, loaded and checked against each other. */
@@ -61,8 +63,9 @@ public final class Requests {
         Composite composite = s.has(Key.RULES) ? Composite.parse(s.get(Key.RULES), net, pool)
                 : Presets.resolve(s.get(Key.PRESET, "tutorial"), net, pool);
         if (s.has(Key.ATTENTION)) composite = composite.withAttention(AttentionRule.parse(s.get(Key.ATTENTION)));
+        List<Integer> concepts = s.has(Key.CONCEPT_LAYERS) ? ConceptLayers.resolve(s.get(Key.CONCEPT_LAYERS), net) : List.of();
         return new ExplainSetup(modelPath.toString(), net, composite, preprocessing(s, net), classNames(s.get(Key.CLASSES), net.classCount()),
-                Target.parse(s.get(Key.TARGET, "predicted")));
+                Target.parse(s.get(Key.TARGET, "predicted")), concepts);
     }
 
     static SpectralAnalysis.Options spray(Settings s) {

@@ -58,6 +58,9 @@ public final class Settings {
         FAITHFULNESS_SAMPLE("faithfulness-sample", "N", "faithfulness: images per class, spread over its SpRAy clusters (default 32)"),
         FAITHFULNESS_PATCH("faithfulness-patch", "P", "faithfulness: patch side in input pixels (default: 1/8 of the shorter side, rounded up)"),
         FAITHFULNESS_STEPS("faithfulness-steps", "L", "faithfulness: steps from the image to all patches removed (default 16)"),
+        CONCEPT_LAYERS("concept-layers", "[auto|LAYER[,LAYER]]", "relevance per channel of one or two layers (names or indices from "
+                + "describe; auto or no value: the last convolution): images/ concepts, concepts/, concept_references/ (docs/concepts.md)"),
+        CONCEPT_REFERENCES("concept-references", "K", "reference images per channel, overall and per class (default 8)"),
         REPORT_SAMPLES("report-samples", "N", "report/: member heatmaps shown per cluster (default 8)"),
         MASTER("master", "URL", "Spark master when launched by scripts/lrp-audit (default local[*]; spark-submit sets its own)"),
         CURRENT("current", "DIR", "compare: the audit to check against the baseline (default output: this folder)"),
@@ -101,6 +104,7 @@ public final class Settings {
             if (key == null) throw new IllegalArgumentException("unknown option --" + name + ". " + usage());
             if (key.isFlag()) { cli.put(key, "true"); continue; }
             String v = inline;
+            if (v == null && key == Key.CONCEPT_LAYERS && (i + 1 >= args.length || args[i + 1].startsWith("--"))) v = "auto"; // value optional
             if (v == null) {
                 if (i + 1 >= args.length) throw new IllegalArgumentException("--" + name + " needs a value " + key.value);
                 v = args[++i];

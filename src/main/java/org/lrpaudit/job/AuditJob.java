@@ -30,7 +30,7 @@ public final class AuditJob {
     private static final Logger log = LoggerFactory.getLogger(AuditJob.class);
     /** What the job writes; --overwrite removes these and nothing else. */
     static final List<String> OUTPUTS = List.of("images", "errors", "classes", "clusters", "image_clusters", "findings", "report",
-            "_manifest.json", ChunkedExplain.DIR, FaithfulnessColumns.DIR);
+            "_manifest.json", ChunkedExplain.DIR, FaithfulnessColumns.DIR, "concepts", "concept_references");
     /** What `compare` may have written beside them (compare.ComparisonOutput.OUTPUTS): stale once the audit is replaced. */
     static final List<String> COMPARISON_OUTPUTS = List.of("comparison", "comparison.json", "comparison.html");
     /** The phase that decodes, explains and writes images/: the job's per-image cost. */

@@ -17,11 +17,12 @@ import org.lrpaudit.audit.spray.SpectralAnalysis;
  * @param settings         the settings as the user gave them, for the manifest
  * @param recordedSettings those of them that change what a committed chunk holds: a resume must match them
  * @param faithfulness     the region-perturbation check's settings, or null when it does not run
+ * @param conceptReferences reference images kept per channel with concept layers (see {@link ExplainSetup#conceptLayers})
  */
 public record AuditRequest(ExplainSetup setup, LrpAudit.Options options, String input, String inputFormat, ParquetColumns parquetColumns,
                            String output, boolean overwrite, boolean resume, String baseline, long commitEvery, boolean spray,
                            SpectralAnalysis.Options sprayOptions, int reportSamples, String master, Map<String, String> settings,
-                           Map<String, String> recordedSettings, Faithfulness.Setup faithfulness) {
+                           Map<String, String> recordedSettings, Faithfulness.Setup faithfulness, int conceptReferences) {
 
     public static final long DEFAULT_COMMIT_EVERY = 100_000;
 
@@ -31,6 +32,9 @@ public record AuditRequest(ExplainSetup setup, LrpAudit.Options options, String 
     }
 
     public AuditRequest {
+        if (conceptReferences < 1 || conceptReferences > 1000) {
+            throw new IllegalArgumentException("--concept-references needs 1 to 1000 images per channel, got " + conceptReferences);
+        }
         if (input == null || output == null) throw new IllegalArgumentException("an audit needs an input and an output");
         if (resume && overwrite) {
             throw new IllegalArgumentException("give either --resume (continue the interrupted run) or --overwrite (start again), not both");

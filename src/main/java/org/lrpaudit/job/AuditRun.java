@@ -60,6 +60,7 @@ final class AuditRun implements AutoCloseable {
     private DatasetAudit.Outcome audit = new DatasetAudit.Outcome(List.of(), List.of(), List.of());
     private String report;
     private Faithfulness.Outcome faithfulness;
+    private Report.Section concepts; // the report's concept section; null without concept layers
 
     /** Validates the output, the baseline and the input, lists the input and plans the chunks; nothing is written yet. */
     AuditRun(AuditRequest request, int failureCap) {
@@ -141,6 +142,8 @@ final class AuditRun implements AutoCloseable {
     void auditDataset() {
         if (request.spray()) audit = DatasetAudit.run(spark, written, classRows, request.sprayOptions(), output);
         phases.mark("dataset audit");
+        concepts = ConceptPhase.run(spark, written, setup, request.conceptReferences(), output, request.spray(), audit.findings());
+        if (!setup.conceptLayers().isEmpty()) phases.mark("concepts");
     }
 
     /** faithfulness/ (when asked for): region perturbation per class on a sample, for each composite compared. */
@@ -156,9 +159,15 @@ final class AuditRun implements AutoCloseable {
     AuditJob.Result finish() {
         Instant end = Instant.now();
         RunManifest manifest = manifest(end, Map.of(), Map.of());
+        List<Report.Section> sections = new java.util.ArrayList<>();
+        if (faithfulness != null) {
+            String faithHtml = FaithfulnessPlot.section(faithfulness.summary(), faithfulness.curves());
+            sections.add((html, fs, dir) -> html.append(faithHtml));
+        }
+        if (concepts != null) sections.add(concepts);
         report = Report.write(hadoop, output, Manifest.asMap(manifest), classRows, audit.clusters(), audit.findings(), !request.spray()
                 ? Report.Samples.none() : DatasetAudit.samples(written, output, request.reportSamples(), classRows.size(), reportInputs()),
-                faithfulness == null ? null : FaithfulnessPlot.section(faithfulness.summary(), faithfulness.curves()));
+                sections.toArray(new Report.Section[0]));
         phases.mark("report");
         log.info("phases: {}", phases);
         Manifest.write(hadoop, path("_manifest.json"), manifest(end, phases.seconds(), phases.cpuSeconds()));
@@ -181,7 +190,8 @@ final class AuditRun implements AutoCloseable {
         Map<String, String> outputs = new LinkedHashMap<>();
         for (String name : AuditJob.OUTPUTS) {
             boolean present = (request.spray() || !AuditJob.SPRAY_OUTPUTS.contains(name))
-                    && (request.faithfulness() != null || !name.equals(FaithfulnessColumns.DIR));
+                    && (request.faithfulness() != null || !name.equals(FaithfulnessColumns.DIR))
+                    && (!setup.conceptLayers().isEmpty() || !ConceptPhase.OUTPUTS.contains(name));
             if (!name.startsWith("_") && present) outputs.put(name, path(name));
         }
         Map<String, Object> chunkEntries = chunks.manifestEntries();
@@ -192,7 +202,8 @@ final class AuditRun implements AutoCloseable {
                 baseline == null ? null : baseline.describe(),
                 new RunManifest.Configuration(setup.composite().canonicalSpec(), setup.composite().source(),
                         Manifest.layers(setup.network(), setup.composite()), setup.preprocessing().toString(), setup.target().toString(),
-                        request.options().batchSize(), request.options().grid(), request.options().maxPixels()),
+                        request.options().batchSize(), request.options().grid(), request.options().maxPixels(),
+                        setup.conceptLayers().isEmpty() ? null : ConceptPhase.names(setup)),
                 new RunManifest.Versions(v.getProperty("project", "unknown"), spark.version(), v.getProperty("nd4j", "unknown"),
                         System.getProperty("java.version")),
                 new RunManifest.Native(nativeInfo.onednn(), nativeInfo.describe()), spark.sparkContext().master(), outputs,

@@ -66,6 +66,7 @@ final class Baseline {
     private BaselineMatches matches;
     private long carried;
     private double copySeconds;
+    private boolean withConcepts;
 
     private Baseline(String dir, JsonNode manifest) {
         this.dir = dir;
@@ -117,6 +118,8 @@ final class Baseline {
         fields.put("configuration.grid", options.grid());
         fields.put("configuration.max_pixels", options.maxPixels());
         fields.put("versions.lrp_audit", Manifest.versions().getProperty("project", "unknown"));
+        // only with concept layers: a run without them can reuse a baseline from before the option existed
+        if (!setup.conceptLayers().isEmpty()) fields.put("configuration.concept_layers", ConceptPhase.names(setup));
         return fields;
     }
 
@@ -125,6 +128,7 @@ final class Baseline {
      * explain pass consults, or null if every input must be explained.
      */
     Matcher matcher(SparkSession spark, Map<String, Object> current, String input) {
+        withConcepts = current.containsKey("configuration.concept_layers");
         Dataset<Row> images = spark.read().parquet(AuditJob.literal(imagesPath()));
         reason = difference(current, images.schema());
         if (reason != null) {
@@ -168,8 +172,11 @@ final class Baseline {
             int i = set.value().indexOf(SHA256.get(), id, label, hash);
             return i < 0 ? 0 : shared.value().copies(i);
         }, DataTypes.IntegerType).apply(col(Columns.IMAGE_ID), col(Columns.LABEL), col(Columns.CONTENT_SHA256));
-        Column[] columns = Arrays.stream(Columns.IMAGES.fieldNames()).map(functions::col).toArray(Column[]::new);
         Dataset<Row> rows = spark.read().parquet(AuditJob.literal(imagesPath())).where(col(Columns.CONTENT_SHA256).isNotNull());
+        // concepts: the baseline's vectors when this run asks for the same layers (compared), else none (older images/ have no column)
+        boolean concepts = withConcepts && Arrays.asList(rows.columns()).contains(Columns.CONCEPTS);
+        Column[] columns = Arrays.stream(Columns.IMAGES.fieldNames()).map(n -> !n.equals(Columns.CONCEPTS) || concepts ? col(n)
+                : lit(null).cast(Columns.CONCEPTS_TYPE).as(n)).toArray(Column[]::new);
         rows = matched.repeats().isEmpty() ? rows.where(copies.gt(0)) // the usual case: each row once
                 : rows.withColumn("copies", copies).where(col("copies").gt(0)).withColumn("copy", explode(array_repeat(lit(true), col("copies"))));
         LrpAudit.writeImageRows(explainedLayout(rows.select(columns)), images, SaveMode.Append);
@@ -228,6 +235,7 @@ final class Baseline {
         }
         for (StructField f : Columns.IMAGES.fields()) {
             var then = Arrays.stream(images.fields()).filter(g -> g.name().equals(f.name())).findFirst();
+            if (then.isEmpty() && f.name().equals(Columns.CONCEPTS)) continue; // copied as null; with concept layers the manifest decides
             if (then.isEmpty()) differences.add("its images/ has no " + f.name() + " column (written by an older lrp-audit)");
             else if (!then.get().dataType().simpleString().equals(f.dataType().simpleString())) {
                 differences.add("its images/ column " + f.name() + " is " + then.get().dataType().simpleString() + ", not " + f.dataType().simpleString());

@@ -26,4 +26,7 @@ public interface ExplainPlan extends Serializable {
      * class. Throws IllegalArgumentException, with a message for the row's error column, when no target can be chosen.
      */
     int targetFor(Integer label);
+
+    /** Layers whose relevance per channel each images/ row also gets (the concepts column); empty: none. */
+    default List<Integer> conceptLayers() { return List.of(); }
 }

@@ -8,11 +8,18 @@ import org.lrpaudit.model.Network;
 
 /**
  * Everything the job needs to explain images, resolved and validated on the driver: the model, the rule of every
- * layer, the preprocessing (which produces the model's input shape), class names and target. The command line builds
- * one from its settings; the model file's path is kept for the manifest's hash.
+ * layer, the preprocessing (which produces the model's input shape), class names, target and the concept layers
+ * (--concept-layers; empty: none). The command line builds one from its settings; the model file's path is kept for
+ * the manifest's hash.
  */
 public record ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing,
-                           List<String> classNames, Target target) implements ExplainPlan {
+                           List<String> classNames, Target target, List<Integer> conceptLayers) implements ExplainPlan {
+
+    /** Without concept layers. */
+    public ExplainSetup(String modelPath, Network network, Composite composite, Preprocessing preprocessing, List<String> classNames,
+                        Target target) {
+        this(modelPath, network, composite, preprocessing, classNames, target, List.of());
+    }
 
     public ExplainSetup {
         if (classNames.size() != network.classCount()) {
@@ -22,6 +29,10 @@ public record ExplainSetup(String modelPath, Network network, Composite composit
             throw new IllegalArgumentException("--target " + target.index() + " is not a class of a model with " + network.classCount() + " classes");
         }
         classNames = List.copyOf(classNames);
+        conceptLayers = List.copyOf(conceptLayers);
+        for (int l : conceptLayers) {
+            if (l < 0 || l >= network.size()) throw new IllegalArgumentException("concept layer " + l + " is not a layer of " + network.name());
+        }
     }
 
     public Path modelFile() { return Path.of(modelPath); }

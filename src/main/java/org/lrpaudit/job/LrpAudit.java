@@ -127,7 +127,8 @@ public final class LrpAudit {
      * their ends per element; on 784-value heatmaps the two-level write took 48 µs per row against 77 µs
      * ({@code scripts/benchmark write}). The Parquet format's backward-compatibility rules for lists oblige readers to
      * take both layouts as {@code array<float>} (ImagesLayoutTest reads it with Spark and with parquet-mr's record
-     * reader); no images/ column is a decimal or a map, the other types this setting changes.
+     * reader); of the other types this setting changes, images/ has no decimal and one map, {@code concepts} (null unless
+     * --concept-layers), written in the legacy MAP_KEY_VALUE layout that the same rules oblige readers to accept.
      */
     public static final Map<String, String> IMAGES_SESSION_SETTINGS = Map.of(Columns.LIST_LAYOUT_SETTING, "true");
 

@@ -106,6 +106,8 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         private final Preprocessing pre = s.preprocessing();
         private final int pixels = (int) (pre.channels() * (long) pre.height() * pre.width());
         private final MessageDigest sha256 = Baseline.sha256();
+        private final int[] conceptLayers = s.conceptLayers().stream().mapToInt(Integer::intValue).toArray();
+        private final List<String> conceptNames = org.lrpaudit.lrp.ConceptLayers.names(s.network(), s.conceptLayers());
 
         void nextBatch(Iterator<Row> input, ArrayDeque<Row> out) {
             List<Row> batch = new ArrayList<>(batchSize);
@@ -184,7 +186,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
             ENGINE_IMAGES.add(t.length);
             return engine.explain(Nd4j.create(flat, new long[] {inputs.size(), pre.channels(), pre.height(), pre.width()}, DataType.FLOAT),
-                    t, false);
+                    t, false, conceptLayers);
         }
 
         private Row success(Row in, String contentSha256, Explanation e, int i) {
@@ -198,7 +200,15 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
                     predicted, names.get(predicted), target, names.get(target), (double) e.targetLogit(i), p[predicted], p[target],
                     e.relevanceSum(i), e.absorbedShare(i), pre.height(), pre.width(), heatmap, st.positiveSum(), st.negativeSum(),
                     st.maxAbs(), nanToNull(st.centroidX()), nanToNull(st.centroidY()), st.entropy(), st.borderShare(), grid,
-                    st.gridShares(), logits, contentSha256, null, null});
+                    st.gridShares(), logits, contentSha256, concepts(e, i), null, null});
+        }
+
+        /** The concepts column: null without concept layers; a Scala map, what Spark's row encoder takes for a map. */
+        private Object concepts(Explanation e, int i) {
+            if (conceptLayers.length == 0) return null;
+            java.util.Map<String, float[]> m = new java.util.LinkedHashMap<>();
+            for (int k = 0; k < conceptLayers.length; k++) m.put(conceptNames.get(k), e.concepts(i, k));
+            return scala.jdk.javaapi.CollectionConverters.asScala(m);
         }
 
         private Row failure(Row in, String stage, String message) {

@@ -35,8 +35,10 @@ public record RunManifest(String runId, String start, @JsonInclude(JsonInclude.I
 
     public record Input(String path, String format) {}
 
+    /** @param conceptLayers the --concept-layers by name; left out without them */
     public record Configuration(String rules, String rulesSource, Map<String, Object> layers, String preprocessing, String target,
-                                int batchSize, int grid, long maxPixels) {}
+                                int batchSize, int grid, long maxPixels,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) List<String> conceptLayers) {}
 
     public record Versions(String lrpAudit, String spark, String nd4j, String java) {}
 

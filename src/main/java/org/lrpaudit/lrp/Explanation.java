@@ -10,6 +10,7 @@ public final class Explanation {
     private final INDArray relevance, logits;
     private final int[] targets;
     private final double[][] layerSums;
+    private final float[][] concepts;
     private final int n, perImage, channels, plane;
     private float[] relevanceData, logitData;
 
@@ -21,7 +22,16 @@ public final class Explanation {
      *                  relevance put at the top (the target logit). Null unless requested.
      */
     public Explanation(INDArray relevance, INDArray logits, int[] targets, double[][] layerSums) {
+        this(relevance, logits, targets, layerSums, null);
+    }
+
+    /**
+     * @param concepts per requested concept layer, the relevance at that layer's output summed over its spatial
+     *                 positions, N × channels row-major (a flat layer: its units); null when none was requested
+     */
+    public Explanation(INDArray relevance, INDArray logits, int[] targets, double[][] layerSums, float[][] concepts) {
         this.relevance = relevance;
+        this.concepts = concepts;
         this.logits = logits;
         this.targets = targets.clone();
         this.layerSums = layerSums;
@@ -40,6 +50,17 @@ public final class Explanation {
     public double[][] layerSums() { return layerSums; }
 
     public int size() { return n; }
+
+    /** The per-layer concept arrays as given (N × channels each), or null. */
+    public float[][] concepts() { return concepts; }
+
+    /** Image i's relevance per channel at the k-th requested concept layer. */
+    public float[] concepts(int i, int k) {
+        int c = concepts[k].length / n;
+        float[] out = new float[c];
+        System.arraycopy(concepts[k], i * c, out, 0, c);
+        return out;
+    }
 
     private float[] rel() {
         if (relevanceData == null) relevanceData = javaArray(relevance);

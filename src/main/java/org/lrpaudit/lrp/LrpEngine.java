@@ -168,27 +168,51 @@ public final class LrpEngine implements AutoCloseable {
      * @param targets   class to explain per image; null, or a negative entry, means the predicted class
      * @param layerSums whether to record Σ relevance at every layer
      */
-    public Explanation explain(INDArray x, int[] targets, boolean layerSums) {
+    public Explanation explain(INDArray x, int[] targets, boolean layerSums) { return explain(x, targets, layerSums, null); }
+
+    /**
+     * @param conceptLayers layer indices whose output relevance is also returned per channel (summed over spatial
+     *                      positions: {@link Explanation#concepts(int, int)}), taken during the same backward pass;
+     *                      null or empty for none
+     */
+    public Explanation explain(INDArray x, int[] targets, boolean layerSums, int[] conceptLayers) {
+        int[] concepts = conceptLayers == null ? new int[0] : conceptLayers.clone();
+        for (int l : concepts) {
+            if (l < 0 || l >= layers.size()) throw new IllegalArgumentException("concept layer " + l + " is not a layer of " + network.name());
+        }
         INDArray input = checkInput(x);
         int n = (int) input.size(0);
         if (targets != null && targets.length != n) {
             throw new IllegalArgumentException(targets.length + " targets for a batch of " + n);
         }
-        if (n <= chunk) return inWorkspace(input, targets, layerSums);
+        if (n <= chunk) return inWorkspace(input, targets, layerSums, concepts);
         // Large images run in sub-batches (CHUNK_BYTES, PASS_BYTES) that bound the workspace a pass learns.
         List<Explanation> parts = new ArrayList<>();
         int perPass = imagesPerPass(n);
         for (int start = 0; start < n; start += perPass) {
             int end = Math.min(n, start + perPass);
             int[] t = targets == null ? null : Arrays.copyOfRange(targets, start, end);
-            parts.add(inWorkspace(input.get(NDArrayIndex.interval(start, end)), t, layerSums));
+            parts.add(inWorkspace(input.get(NDArrayIndex.interval(start, end)), t, layerSums, concepts));
+        }
+        float[][] perLayer = null;
+        if (concepts.length > 0) {
+            perLayer = new float[concepts.length][];
+            for (int k = 0; k < concepts.length; k++) {
+                int length = 0, at = 0;
+                for (Explanation e : parts) length += e.concepts()[k].length;
+                perLayer[k] = new float[length];
+                for (Explanation e : parts) {
+                    System.arraycopy(e.concepts()[k], 0, perLayer[k], at, e.concepts()[k].length);
+                    at += e.concepts()[k].length;
+                }
+            }
         }
         INDArray relevance = Nd4j.concat(0, parts.stream().map(Explanation::relevance).toArray(INDArray[]::new));
         INDArray logits = Nd4j.concat(0, parts.stream().map(Explanation::logits).toArray(INDArray[]::new));
         int[] chosen = parts.stream().flatMapToInt(e -> Arrays.stream(e.targets())).toArray();
         double[][] sums = layerSums ? parts.stream().flatMap(e -> Arrays.stream(e.layerSums())).toArray(double[][]::new) : null;
         parts.forEach(e -> Release.free(e.relevance(), e.logits()));
-        return new Explanation(relevance, logits, chosen, sums);
+        return new Explanation(relevance, logits, chosen, sums, perLayer);
     }
 
     /** Images per pass for a batch of n: passes of equal size (4 + 4, not 6 + 2), none above the chunk size. */
@@ -231,15 +255,15 @@ public final class LrpEngine implements AutoCloseable {
     }
 
     /** One pass in this thread's workspace; the results are copied out before the workspace is reset. */
-    private Explanation inWorkspace(INDArray input, int[] targets, boolean layerSums) {
-        if (!WORKSPACES) return explainChunk(input, targets, layerSums);
+    private Explanation inWorkspace(INDArray input, int[] targets, boolean layerSums, int[] concepts) {
+        if (!WORKSPACES) return explainChunk(input, targets, layerSums, concepts);
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "lrp-engine")) {
-            Explanation e = explainChunk(input, targets, layerSums);
-            return new Explanation(e.relevance().detach(), e.logits().detach(), e.targets(), e.layerSums());
+            Explanation e = explainChunk(input, targets, layerSums, concepts);
+            return new Explanation(e.relevance().detach(), e.logits().detach(), e.targets(), e.layerSums(), e.concepts());
         }
     }
 
-    private Explanation explainChunk(INDArray input, int[] targets, boolean layerSums) {
+    private Explanation explainChunk(INDArray input, int[] targets, boolean layerSums, int[] concepts) {
         int n = (int) input.size(0);
         INDArray[] acts = forward(input);
         INDArray logits = acts[layers.size()];
@@ -260,13 +284,41 @@ public final class LrpEngine implements AutoCloseable {
         if (sums != null) record(sums, layers.size(), r);
         INDArray[] relevance = new INDArray[layers.size() + 1]; // like acts: relevance at the input and at each layer's output
         relevance[layers.size()] = r;
-        for (int l = layers.size() - 1; l >= 0; l--) backwardStep(l, acts, relevance, sums);
+        float[][] perChannel = concepts.length == 0 ? null : new float[concepts.length][];
+        for (int l = layers.size() - 1; l >= 0; l--) {
+            // every consumer of layer l has a higher index: its output relevance is complete before its own step
+            for (int k = 0; k < concepts.length; k++) if (concepts[k] == l) perChannel[k] = channelSums(relevance[l + 1], n, l);
+            backwardStep(l, acts, relevance, sums);
+        }
         r = relevance[0] != null ? relevance[0] : Nd4j.zeros(DataType.FLOAT, input.shape());
         // Defence in depth: the rules cannot produce NaN/Inf from finite input; if a bug ever did, fail loudly.
         if (!allFinite(r)) {
             throw new IllegalStateException("LRP produced NaN/Inf with " + composite + " on " + network.name());
         }
-        return new Explanation(r, logits, chosen, sums);
+        return new Explanation(r, logits, chosen, sums, perChannel);
+    }
+
+    /**
+     * Relevance per channel, N × C row-major in Java: [N, C, H, W] summed over H and W, [N, F] as it is. Zeros for a
+     * branch that receives no relevance.
+     */
+    private float[] channelSums(INDArray r, int n, int layer) {
+        if (r == null) return new float[n * (int) network.shapes().get(layer + 1)[0]];
+        int channels = (int) r.size(1);
+        if (r.rank() == 2) {
+            INDArray copy = r.dup('c');
+            float[] out = copy.data().asFloat();
+            Release.free(copy);
+            return out;
+        }
+        // summed in double: a layer's relevance mixes large positive and negative values, and float sums of a few
+        // thousand of them drift by 1e-5 of the logit
+        INDArray wide = r.reshape(n, channels, -1).castTo(DataType.DOUBLE), perChannel = wide.sum(2);
+        double[] sums = perChannel.data().asDouble();
+        Release.free(wide, perChannel);
+        float[] out = new float[sums.length];
+        for (int k = 0; k < out.length; k++) out[k] = (float) sums[k];
+        return out;
     }
 
     /**
@@ -335,12 +387,14 @@ public final class LrpEngine implements AutoCloseable {
         return t;
     }
 
-    /** Σ relevance per image of what a layer passed down (over all its inputs), or of the initial relevance. */
+    /** Σ relevance per image of what a layer passed down (over all its inputs), or of the initial relevance. Diagnostics only. */
     private static void record(double[][] sums, int layer, INDArray... rs) {
         for (INDArray r : rs) {
             if (r == null) continue; // an input that receives no relevance (a gate)
-            INDArray s = r.reshape(r.size(0), r.length() / r.size(0)).sum(1);
+            // in double, like the concept vectors: float sums of a layer's mixed-sign relevance drift by 1e-5 of the logit
+            INDArray wide = r.reshape(r.size(0), r.length() / r.size(0)).castTo(DataType.DOUBLE), s = wide.sum(1);
             for (int i = 0; i < sums.length; i++) sums[i][layer] += s.getDouble(i);
+            Release.free(wide, s);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.types.DataTypes.FloatType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
+import static org.apache.spark.sql.types.DataTypes.createMapType;
 import static org.apache.spark.sql.types.DataTypes.createStructField;
 
 import java.util.List;
@@ -45,7 +46,7 @@ public final class Columns {
             HEATMAP_HEIGHT = "heatmap_height", HEATMAP_WIDTH = "heatmap_width", HEATMAP = "heatmap",
             POSITIVE_SUM = "positive_sum", NEGATIVE_SUM = "negative_sum", MAX_ABS = "max_abs", CENTROID_X = "centroid_x",
             CENTROID_Y = "centroid_y", ENTROPY = "entropy", BORDER_SHARE = "border_share", GRID_SIZE = "grid_size",
-            GRID = "grid", LOGITS = "logits", CONTENT_SHA256 = "content_sha256", ERROR_STAGE = "error_stage", ERROR = "error", STAGE = "stage";
+            GRID = "grid", LOGITS = "logits", CONTENT_SHA256 = "content_sha256", CONCEPTS = "concepts", ERROR_STAGE = "error_stage", ERROR = "error", STAGE = "stage";
 
     /** Spark's setting for how array columns are laid out in Parquet ("true": two-level lists; see LrpAudit). */
     public static final String LIST_LAYOUT_SETTING = "spark.sql.parquet.writeLegacyFormat";
@@ -54,9 +55,13 @@ public final class Columns {
     public static final List<String> STATISTICS = List.of(RELEVANCE_SUM, ABSORBED_SHARE, POSITIVE_SUM, NEGATIVE_SUM, MAX_ABS,
             CENTROID_X, CENTROID_Y, ENTROPY, BORDER_SHARE, TARGET_LOGIT, PROBABILITY);
 
+    /** images/ concepts: layer name → the relevance at that layer's output summed per channel (--concept-layers). */
+    public static final org.apache.spark.sql.types.DataType CONCEPTS_TYPE = createMapType(StringType, createArrayType(FloatType, false), false);
+
     /**
      * images/: one row per explained image. {@code content_sha256} is the hex SHA-256 of the input's {@code content} as
      * read (file bytes, or the raw pixel slice of an IDX image): what --baseline compares to tell an unchanged image.
+     * {@code concepts} is null unless the run had --concept-layers; images/ written before it existed have no such column.
      */
     public static final StructType IMAGES = new StructType(new StructField[] {
             createStructField(IMAGE_ID, StringType, false),
@@ -85,7 +90,8 @@ public final class Columns {
             createStructField(GRID_SIZE, IntegerType, false),
             createStructField(GRID, createArrayType(FloatType, false), false),
             createStructField(LOGITS, createArrayType(FloatType, false), false),
-            createStructField(CONTENT_SHA256, StringType, false)});
+            createStructField(CONTENT_SHA256, StringType, false),
+            createStructField(CONCEPTS, CONCEPTS_TYPE, true)});
 
     /** What the explain step returns: images/ columns (nullable) plus the failure, if any. */
     public static final StructType RESULT = withErrors(IMAGES);

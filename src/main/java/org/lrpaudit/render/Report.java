@@ -36,6 +36,14 @@ public final class Report {
     public record Point(String imageId, int target, int cluster, double x, double y) {}
 
     /**
+     * More of the page from another render class (e.g. {@link ConceptReport}, {@link FaithfulnessPlot}), after the
+     * findings and the class table; its images go under dir/img.
+     */
+    public interface Section {
+        void write(StringBuilder html, FileSystem fs, Path dir) throws IOException;
+    }
+
+    /**
      * What the report samples from the run: member heatmaps (streamed), embedding points per class (bounded, see
      * {@link #pointsPerClass}), and the reader that fetches the members' inputs again (null: inputs not shown).
      */
@@ -47,25 +55,25 @@ public final class Report {
     public static int pointsPerClass(int classes) { return Math.max(50, Math.min(500, 20_000 / Math.max(1, classes))); }
 
     private final StringBuilder html = new StringBuilder();
+    private final FileSystem fs;
+    private final Path dir;
     private final ImageFiles files;
     private Gallery gallery;
 
-    private Report(ImageFiles files) { this.files = files; }
+    private Report(FileSystem fs, Path dir) {
+        this.fs = fs;
+        this.dir = dir;
+        this.files = new ImageFiles(fs, dir);
+    }
 
     /** Writes report/index.html and report/img/; returns the path of index.html. */
     public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
-                               List<Findings.Finding> findings, Samples samples) {
-        return write(conf, output, manifest, classes, clusters, findings, samples, null);
-    }
-
-    /** @param section more HTML after the class table (e.g. {@link FaithfulnessPlot#section}), or null */
-    public static String write(Configuration conf, String output, Map<String, Object> manifest, List<Row> classes, List<Row> clusters,
-                               List<Findings.Finding> findings, Samples samples, String section) {
+                               List<Findings.Finding> findings, Samples samples, Section... sections) {
         try {
             Path dir = new Path(output, "report");
             var fs = dir.getFileSystem(conf);
-            Report r = new Report(new ImageFiles(fs, dir));
-            r.page(manifest, classes, clusters, findings, samples, section);
+            Report r = new Report(fs, dir);
+            r.page(manifest, classes, clusters, findings, samples, sections);
             Path index = new Path(dir, "index.html");
             try (OutputStream out = OutputFiles.create(fs, index)) {
                 out.write(r.html.toString().getBytes(StandardCharsets.UTF_8));
@@ -77,7 +85,7 @@ public final class Report {
     }
 
     private void page(Map<String, Object> manifest, List<Row> classes, List<Row> clusters, List<Findings.Finding> findings, Samples samples,
-                      String section) throws IOException {
+                      Section... sections) throws IOException {
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lrp-audit report</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}")
@@ -101,7 +109,7 @@ public final class Report {
         for (Point p : samples.points()) points.computeIfAbsent(p.target(), k -> new ArrayList<>()).add(p);
         findingsTable(findings, clusters, byClass);
         classTable(classes, clusters);
-        if (section != null) html.append(section);
+        for (Section section : sections) section.write(html, fs, dir);
         for (Row c : classes) {
             int t = c.getInt(c.fieldIndex(Columns.TARGET));
             classSection(c, clusters, byClass.getOrDefault(t, List.of()), points.getOrDefault(t, List.of()));

@@ -209,7 +209,9 @@ class BaselineTest extends SparkTest {
         byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(input.resolve(id)));
         assertEquals(java.util.HexFormat.of().formatHex(digest), r.getAs(Columns.CONTENT_SHA256));
         StructType schema = spark.read().parquet(tmp.resolve("incremental/images").toString()).schema();
-        assertEquals(Columns.CONTENT_SHA256, schema.fieldNames()[schema.size() - 1], "appended after the existing columns");
+        // columns are appended in the order they were added: content_sha256 after logits, then concepts (--concept-layers)
+        assertEquals(Columns.LOGITS, schema.fieldNames()[schema.fieldIndex(Columns.CONTENT_SHA256) - 1], "appended after the existing columns");
+        assertEquals(Columns.CONCEPTS, schema.fieldNames()[schema.size() - 1], "the newest column last");
     }
 
     @Test
