@@ -158,7 +158,7 @@ final class AuditRun implements AutoCloseable {
     /** report/ then _manifest.json, the run's last file: a run without one did not finish. */
     AuditJob.Result finish() {
         Instant end = Instant.now();
-        RunManifest manifest = manifest(end, Map.of(), Map.of());
+        RunManifest manifest = manifest(end);
         List<Report.Section> sections = new java.util.ArrayList<>();
         if (faithfulness != null) {
             String faithHtml = FaithfulnessPlot.section(faithfulness.summary(), faithfulness.curves());
@@ -170,7 +170,7 @@ final class AuditRun implements AutoCloseable {
                 sections.toArray(new Report.Section[0]));
         phases.mark("report");
         log.info("phases: {}", phases);
-        Manifest.write(hadoop, path("_manifest.json"), manifest(end, phases.seconds(), phases.cpuSeconds()));
+        Manifest.write(hadoop, path("_manifest.json"), manifest.withPhases(phases.seconds(), phases.cpuSeconds()));
         chunks.finish(hadoop);
         return new AuditJob.Result(output, total, explained, failed, accuracy, Duration.between(start, end), classRows, audit.findings(),
                 report, phases.seconds(), carried);
@@ -184,8 +184,8 @@ final class AuditRun implements AutoCloseable {
                 : InputImages.files(hadoop, setup.preprocessing(), request.options().maxPixels());
     }
 
-    @SuppressWarnings("unchecked") // ChunkedExplain's entries are maps
-    private RunManifest manifest(Instant end, Map<String, Double> phaseSeconds, Map<String, Double> phaseCpuSeconds) {
+    /** The manifest as of the report (phase times still empty: the report is a phase too). */
+    private RunManifest manifest(Instant end) {
         var v = Manifest.versions();
         Map<String, String> outputs = new LinkedHashMap<>();
         for (String name : AuditJob.OUTPUTS) {
@@ -194,7 +194,6 @@ final class AuditRun implements AutoCloseable {
                     && (!setup.conceptLayers().isEmpty() || !ConceptPhase.OUTPUTS.contains(name));
             if (!name.startsWith("_") && present) outputs.put(name, path(name));
         }
-        Map<String, Object> chunkEntries = chunks.manifestEntries();
         return new RunManifest(runId, start.toString(), lock.tookOver().map(OutputLock.Holder::toMap).orElse(null), end.toString(),
                 Duration.between(start, end).toMillis() / 1000.0, RunManifest.Counts.of(total, explained, carried, failed), accuracy,
                 new RunManifest.Model(setup.modelFile().toAbsolutePath().toString(), modelSha256, setup.classNames(), setup.network().notes()),
@@ -209,7 +208,7 @@ final class AuditRun implements AutoCloseable {
                 new RunManifest.Native(nativeInfo.onednn(), nativeInfo.describe()), spark.sparkContext().master(), outputs,
                 audit.findings().stream().map(RunManifest.Finding::of).toList(),
                 request.faithfulness() == null ? null : request.faithfulness().describe(),
-                (Map<String, Object>) chunkEntries.get("chunks"), (Map<String, Object>) chunkEntries.get("resumed"), phaseSeconds, phaseCpuSeconds);
+                chunks.chunksEntry(), chunks.resumedEntry(), Map.of(), Map.of());
     }
 
     private String path(String name) { return AuditJob.child(output, name); }

@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 final class ChunkedExplain {
     private static final Logger log = LoggerFactory.getLogger(ChunkedExplain.class);
     static final String DIR = "_chunks", RUN_FILE = "_run.json", RUNS = "_runs", MERGING = "_merging";
-    static final long DEFAULT_COMMIT_EVERY = AuditRequest.DEFAULT_COMMIT_EVERY;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Map<String, String> recordedSettings;
@@ -154,8 +153,13 @@ final class ChunkedExplain {
         }
     }
 
-    /** What this run adds to the manifest: its chunks and, if resumed, what it kept and explained. */
-    Map<String, Object> manifestEntries() { return manifest; }
+    /** The manifest's chunks entry (commit size and count), or null for a run of one chunk. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> chunksEntry() { return (Map<String, Object>) manifest.get("chunks"); }
+
+    /** The manifest's resumed entry (what a resumed run kept and explained), or null. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> resumedEntry() { return (Map<String, Object>) manifest.get("resumed"); }
 
     /** After the manifest: the run is complete and its chunk state goes. */
     void finish(Configuration conf) {

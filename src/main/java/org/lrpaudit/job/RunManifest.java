@@ -50,4 +50,10 @@ public record RunManifest(String runId, String start, @JsonInclude(JsonInclude.I
             return new Finding(f.targetName(), f.clusters(), f.kind(), f.severity(), f.score(), f.region(), f.reason());
         }
     }
+
+    /** The same manifest with the phase times, known only once the report is written. */
+    RunManifest withPhases(Map<String, Double> seconds, Map<String, Double> cpuSeconds) {
+        return new RunManifest(runId, start, tookOverLock, end, durationSeconds, counts, accuracy, model, input, settings, baseline,
+                configuration, versions, nativeBackend, sparkMaster, outputs, findings, faithfulness, chunks, resumed, seconds, cpuSeconds);
+    }
 }
