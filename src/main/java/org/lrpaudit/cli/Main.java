@@ -19,6 +19,7 @@ import org.lrpaudit.lrp.Explanation;
 import org.lrpaudit.lrp.LayerTable;
 import org.lrpaudit.lrp.LrpEngine;
 import org.lrpaudit.lrp.MemoryModel;
+import org.lrpaudit.ml.LrpExplainer;
 import org.lrpaudit.model.ModelFormatException;
 import org.lrpaudit.render.Heatmaps;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -68,22 +69,24 @@ public final class Main {
     }
 
     static void describe(Settings s, PrintStream out) {
-        ExplainSetup setup = Requests.explainSetup(s);
+        LrpExplainer explainer = Requests.explainer(s);
+        ExplainSetup setup = Requests.explainSetup(s, explainer);
         out.print(LayerTable.render(setup.network(), setup.composite()));
         out.println("preprocessing: " + setup.preprocessing());
-        int batch = s.intValue(Key.BATCH_SIZE, 32);
+        int batch = explainer.getBatchSize();
         out.println("memory at --batch-size " + batch + ":");
         MemoryModel memory = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds()).memory(batch);
         for (String line : memory.describe(batch)) out.println("  " + line);
     }
 
     static void explain(Settings s, PrintStream out) {
-        ExplainSetup setup = Requests.explainSetup(s);
+        LrpExplainer explainer = Requests.explainer(s);
+        ExplainSetup setup = Requests.explainSetup(s, explainer);
         Path image = Path.of(s.require(Key.IMAGE));
         float[] x;
         try {
             byte[] bytes = Files.readAllBytes(image);
-            x = setup.preprocessing().apply(new ImageDecoder(s.longValue(Key.MAX_PIXELS, ImageDecoder.DEFAULT_MAX_PIXELS)).decode(bytes));
+            x = setup.preprocessing().apply(new ImageDecoder(explainer.getMaxPixels()).decode(bytes));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot read image " + image + ": " + e.getMessage());
         } catch (ImageDecoder.BadImageException e) {

@@ -1,5 +1,8 @@
 package org.lrpaudit.cli;
 
+import static org.lrpaudit.cli.ParamFlags.param;
+import static org.lrpaudit.cli.ParamFlags.sprayParam;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -12,47 +15,47 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 /**
- * The job's settings in one place: every key with its documentation, read from a configuration file
+ * The job's settings in one place: every key with its documentation (for a flag that sets an {@code ml} Param, that
+ * Param's doc: see {@link ParamFlags}), read from a configuration file
  * ({@code --config FILE}, Java properties syntax, keys as the flags without dashes) and the command line, which wins.
  * An unknown key or flag is an error that lists the known ones.
  */
 public final class Settings {
 
     public enum Key {
-        MODEL("model", "PATH.onnx", "the image classifier to explain"),
+        MODEL("model", "PATH.onnx", param("modelPath")),
         INPUT("input", "PATH", "images: a folder tree (label = parent folder), IDX files, or a Parquet table"),
         OUTPUT("output", "DIR", "where the audit is written"),
         BASELINE("baseline", "DIR", "an earlier run's --output: images it explained that are unchanged (same id, label and content "
                 + "SHA-256; same model and settings) are copied from it, not explained again; compare: the audit to compare with"),
         CONFIG("config", "FILE", "a properties file with any of these keys (the command line wins)"),
-        RULES("rules", "SPEC", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero"),
-        PRESET("preset", "NAME", "tutorial (default), epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1"),
-        MAXPOOL("maxpool", "avg|wta", "relevance through max pooling: as average pooling (default) or winner-take-all"),
-        ATTENTION("attention", "cp|attn", "relevance through attention (transformers): cp = CP-LRP, probabilities held constant "
-                + "(default); attn = AttnLRP, also through the softmax into queries and keys"),
-        TARGET("target", "predicted|label|INDEX", "the class to explain (default predicted)"),
-        BATCH_SIZE("batch-size", "N", "images per engine call (default 32)"),
+        RULES("rules", "SPEC", param("rules")),
+        PRESET("preset", "NAME", param("preset")),
+        MAXPOOL("maxpool", "avg|wta", param("maxPoolMode")),
+        ATTENTION("attention", "cp|attn", param("attention")),
+        TARGET("target", "predicted|label|INDEX", param("target")),
+        BATCH_SIZE("batch-size", "N", param("batchSize")),
         OVERWRITE("overwrite", null, "replace an existing output"),
         RESUME("resume", null, "continue an interrupted run on the same --output: keep its committed chunks, explain the rest"),
         COMMIT_EVERY("commit-every", "N", "images per committed chunk, what a lost driver costs at most (default 100000)"),
-        COLOR("color", "gray|rgb", "colour mode (default: from the model's input channels)"),
-        SIZE("size", "HxW", "input size (default: the model's)"),
-        RESIZE("resize", "N", "resize the shorter side to N before the centre crop (default: resize straight to the size)"),
-        MEAN("mean", "a,b,c", "per-channel mean after scaling pixels to [0,1] (default 0)"),
-        STD("std", "a,b,c", "per-channel std (default 1)"),
-        CLASSES("classes", "FILE|a,b,c", "class names in output order (a file has one per line)"),
-        MAX_PIXELS("max-pixels", "N", "refuse images whose header claims more pixels (default 100000000)"),
+        COLOR("color", "gray|rgb", param("color")),
+        SIZE("size", "HxW", param("imageSize")),
+        RESIZE("resize", "N", param("resizeShorter")),
+        MEAN("mean", "a,b,c", param("mean")),
+        STD("std", "a,b,c", param("std")),
+        CLASSES("classes", "FILE|a,b,c", param("classNames", "a file has one per line")),
+        MAX_PIXELS("max-pixels", "N", param("maxPixels")),
         INPUT_FORMAT("input-format", "auto|images|idx|parquet", "how to read --input (default auto)"),
         ID_COLUMN("id-column", "NAME", "Parquet input: the image id column (default image_id)"),
         IMAGE_COLUMN("image-column", "NAME", "Parquet input: the image bytes column (default image)"),
         LABEL_COLUMN("label-column", "NAME", "Parquet input: the integer label column, if any (default label)"),
-        GRID("grid", "G", "cells per side of the relevance-share grid statistic (default 4)"),
+        GRID("grid", "G", param("gridSize")),
         SPRAY("spray", "on|off", "spectral relevance analysis per class: clusters/, image_clusters/, findings/, report/ (default on)"),
-        SPRAY_SIZE("spray-size", "N", "SpRAy: heatmaps are area-averaged to at most NxN cells before clustering (default 16)"),
-        SPRAY_NORMALISATION("spray-normalisation", "abs|positive", "SpRAy: each heatmap sums to 1 over |R| or over R+ (default abs)"),
-        SPRAY_NEIGHBOURS("spray-neighbours", "K", "SpRAy: neighbours per image in the affinity graph (default 10)"),
-        SPRAY_MAX_CLUSTERS("spray-max-clusters", "K", "SpRAy: the eigengap picks 2..K clusters per class (default 8)"),
-        SPRAY_CELL_SIZE("spray-cell-size", "N", "SpRAy: images per neighbour-search cell; classes up to N are searched exactly (default 2048)"),
+        SPRAY_SIZE("spray-size", "N", sprayParam("vectorSize")),
+        SPRAY_NORMALISATION("spray-normalisation", "abs|positive", sprayParam("normalisation")),
+        SPRAY_NEIGHBOURS("spray-neighbours", "K", sprayParam("neighbours")),
+        SPRAY_MAX_CLUSTERS("spray-max-clusters", "K", sprayParam("maxClusters")),
+        SPRAY_CELL_SIZE("spray-cell-size", "N", sprayParam("cellSize")),
         FAITHFULNESS("faithfulness", "off|on|P1,P2", "region-perturbation check per class: on = the run's rules; a list adds "
                 + "composites to compare (presets, lrp-0); writes faithfulness/ (default off; docs/faithfulness.md)"),
         FAITHFULNESS_SAMPLE("faithfulness-sample", "N", "faithfulness: images per class, spread over its SpRAy clusters (default 32)"),
@@ -70,13 +73,26 @@ public final class Settings {
         IMAGE("image", "FILE", "explain: the image to explain"),
         HEATMAP("heatmap", "FILE.png", "explain: where to write the heatmap (default: beside nothing, not written)");
 
-        public final String name, value, help;
+        public final String name, value;
+        private final String help; // a flag of the command line's own; null for one that sets a Param
+        final ParamFlags.Mapped param; // the Param a flag sets, whose doc is its help; null for the command line's own
 
         Key(String name, String value, String help) {
             this.name = name;
             this.value = value;
             this.help = help;
+            this.param = null;
         }
+
+        Key(String name, String value, ParamFlags.Mapped param) {
+            this.name = name;
+            this.value = value;
+            this.help = null;
+            this.param = param;
+        }
+
+        /** What the flag does: for a flag that sets a Param, that Param's doc (one text for the API and the command line). */
+        public String help() { return param == null ? help : ParamFlags.help(param); }
 
         boolean isFlag() { return value == null; }
 
@@ -144,9 +160,11 @@ public final class Settings {
 
     public static String usage() {
         return "Options:\n" + Arrays.stream(Key.values())
-                .map(k -> String.format("  --%-12s %-22s %s", k.name, k.value == null ? "" : k.value, k.help))
+                .map(Settings::usageLine)
                 .collect(Collectors.joining("\n"));
     }
+
+    static String usageLine(Key k) { return String.format("  --%-12s %-22s %s", k.name, k.value == null ? "" : k.value, k.help()); }
 
     public boolean has(Key key) { return values.containsKey(key); }
 
@@ -156,7 +174,7 @@ public final class Settings {
 
     public String require(Key key) {
         String v = values.get(key);
-        if (v == null || v.isBlank()) throw new IllegalArgumentException("--" + key.name + " " + key.value + " is required (" + key.help + ")");
+        if (v == null || v.isBlank()) throw new IllegalArgumentException("--" + key.name + " " + key.value + " is required (" + key.help() + ")");
         return v;
     }
 

@@ -8,8 +8,9 @@ import org.lrpaudit.model.Network;
 
 /**
  * What executors need to explain images, resolved on the driver and broadcast: the network, the rule of every layer,
- * the preprocessing, the class names and how to choose each image's target class. The command line builds one from
- * its settings ({@link ExplainSetup}, via {@code cli.Requests}), the Spark ML stage from its Params ({@code ml.LrpExplainer}).
+ * the preprocessing, the class names and how to choose each image's target class: an {@link ExplainSetup}, which
+ * {@code ml.SetupResolution} resolves from an {@code ml.LrpExplainer}'s Params for the Spark ML stage and, the flags set as
+ * those Params, for the command line.
  */
 public interface ExplainPlan extends Serializable {
     Network network();

@@ -27,7 +27,11 @@ import org.apache.spark.sql.types.ShortType$;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.lrpaudit.data.ImageDecoder;
+import org.lrpaudit.data.Preprocessing;
 import org.lrpaudit.job.LrpAudit;
+import org.lrpaudit.job.Target;
+import org.lrpaudit.lrp.AttentionRule;
+import org.lrpaudit.lrp.MaxPoolMode;
 import org.lrpaudit.lrp.Presets;
 
 /**
@@ -59,33 +63,37 @@ public class LrpExplainer extends Transformer implements DefaultParamsWritable {
     /** The constructor Spark's reader calls with a saved stage's uid. */
     public LrpExplainer(String uid) {
         this.uid = uid; // before the Params: each records its parent's uid
+        // Each doc is the setting's only description: the command line's --help prints it for the flag that sets it.
         modelPath = new Param<>(this, "modelPath", "the ONNX image classifier to explain, a path the driver reads", LrpExplainer::nonBlank);
         preset = new Param<>(this, "preset", "rule preset: " + String.join(", ", Presets.NAMES) + " (default tutorial); "
-                + "not together with rules", ParamValidators.inArray(Presets.NAMES));
+                + "not together with rules", (String name) -> name != null && Presets.NAMES.contains(name.trim().toLowerCase(Locale.ROOT)));
         rules = new Param<>(this, "rules", "rule per layer index range, e.g. 0:zb;1-16:gamma=0.25;17-30:epsilon=0.25;31-:zero "
-                + "(instead of preset)", LrpExplainer::nonBlank);
+                + "(instead of a preset)", LrpExplainer::nonBlank);
         maxPoolMode = new Param<>(this, "maxPoolMode", "relevance through max pooling: avg (as average pooling, default) or wta "
-                + "(winner-take-all)", ParamValidators.inArray(List.of("avg", "wta")));
-        attention = new Param<>(this, "attention", "relevance through attention: cp (CP-LRP, the composite's default) or attn (AttnLRP)",
-                ParamValidators.inArray(List.of("cp", "attn")));
-        target = new Param<>(this, "target", "the class to explain: predicted (default), label (from labelCol) or a class index",
-                (String t) -> t.equals(PREDICTED) || t.equals(LABEL) || t.matches("\\d{1,9}"));
+                + "(winner-take-all)", (String m) -> ParamChecks.parses(MaxPoolMode::parse, m));
+        attention = new Param<>(this, "attention", "relevance through attention (transformers): cp (CP-LRP, probabilities held "
+                + "constant; the default) or attn (AttnLRP, also through the softmax into queries and keys)",
+                (String a) -> ParamChecks.parses(AttentionRule::parse, a));
+        target = new Param<>(this, "target", "the class to explain: predicted (default), label (the image's label) or a class index",
+                (String t) -> ParamChecks.parses(Target::parse, t));
         color = new Param<>(this, "color", "colour mode gray or rgb (default: from the model's input channels)",
-                ParamValidators.inArray(List.of("gray", "rgb")));
-        imageSize = new IntArrayParam(this, "imageSize", "input [height, width] (default: the model's)",
-                (int[] hw) -> hw.length == 2 && hw[0] > 0 && hw[1] > 0);
-        resizeShorter = new IntParam(this, "resizeShorter", "resize the shorter side to this before the centre crop; 0 (default) "
-                + "resizes straight to imageSize", ParamValidators.gtEq(0));
+                (String c) -> ParamChecks.parses(Preprocessing.Color::parse, c));
+        imageSize = new IntArrayParam(this, "imageSize", "input height and width in pixels, each at least 1 (default: the model's)",
+                (int[] hw) -> hw != null && hw.length == 2 && hw[0] > 0 && hw[1] > 0);
+        resizeShorter = new IntParam(this, "resizeShorter", "resize the shorter side to this many pixels before the centre crop; "
+                + "0 (default) resizes straight to the input size", ParamValidators.gtEq(0));
         mean = new DoubleArrayParam(this, "mean", "per-channel mean after scaling pixels to [0, 1]: 1 value or one per channel "
-                + "(default 0)", (double[] m) -> m.length > 0);
-        std = new DoubleArrayParam(this, "std", "per-channel standard deviation: 1 value or one per channel (default 1)",
-                (double[] s) -> s.length > 0 && Arrays.stream(s).allMatch(v -> v > 0));
-        classNames = new StringArrayParam(this, "classNames", "class names in output order (default: the indices)",
-                (String[] n) -> n.length > 0 && Arrays.stream(n).distinct().count() == n.length);
-        batchSize = new IntParam(this, "batchSize", "images per engine call within a partition (default 32)", ParamValidators.gtEq(1));
-        gridSize = new IntParam(this, "gridSize", "cells per side of the relevance-share grid column (default 4)", ParamValidators.gtEq(1));
-        maxPixels = new LongParam(this, "maxPixels", "images whose header claims more pixels fail before decoding (default 100000000)",
+                + "(default 0)", (double[] m) -> m != null && m.length > 0);
+        std = new DoubleArrayParam(this, "std", "per-channel standard deviation, each above 0: 1 value or one per channel (default 1)",
+                (double[] s) -> s != null && s.length > 0 && Arrays.stream(s).allMatch(v -> v > 0));
+        classNames = new StringArrayParam(this, "classNames", "class names in output order, one per model output, no duplicates "
+                + "(default: the indices)", (String[] n) -> n != null && n.length > 0 && Arrays.stream(n).distinct().count() == n.length);
+        batchSize = new IntParam(this, "batchSize", "images per engine call within a partition, at least 1 (default 32)",
                 ParamValidators.gtEq(1));
+        gridSize = new IntParam(this, "gridSize", "cells per side of the relevance-share grid statistic, at least 1 (default 4)",
+                ParamValidators.gtEq(1));
+        maxPixels = new LongParam(this, "maxPixels", "images whose header claims more pixels fail before decoding, at least 1 "
+                + "(default 100000000)", ParamValidators.gtEq(1));
         inputCol = new Param<>(this, "inputCol", "the column of encoded image bytes: PNG, JPEG, ... (default image)", LrpExplainer::nonBlank);
         labelCol = new Param<>(this, "labelCol", "the integer label column, read when target is label (default label)", LrpExplainer::nonBlank);
         outputPrefix = new Param<>(this, "outputPrefix", "prepended to every appended column's name (default none)", (String s) -> s != null);
@@ -115,7 +123,7 @@ public class LrpExplainer extends Transformer implements DefaultParamsWritable {
         if (!isDefined(modelPath)) throw new IllegalArgumentException("LrpExplainer: no model; call setModelPath");
         if (isSet(rules) && isSet(preset)) throw new IllegalArgumentException("LrpExplainer: set either rules or preset, not both");
         requireColumn(schema, getInputCol(), "inputCol", List.of(BinaryType$.MODULE$), "binary (encoded image bytes)");
-        if (getTarget().equals(LABEL)) {
+        if (Target.parse(getTarget()).kind() == Target.Kind.LABEL) {
             requireColumn(schema, getLabelCol(), "labelCol (target is label)", List.of(IntegerType$.MODULE$, ShortType$.MODULE$,
                     ByteType$.MODULE$), "an integer class index");
         }
@@ -197,26 +205,31 @@ public class LrpExplainer extends Transformer implements DefaultParamsWritable {
     public String getLabelCol() { return getOrDefault(labelCol); }
     public String getOutputPrefix() { return getOrDefault(outputPrefix); }
 
-    public LrpExplainer setModelPath(String path) { set(modelPath, path); return this; }
-    public LrpExplainer setPreset(String name) { set(preset, name); return this; }
-    public LrpExplainer setRules(String spec) { set(rules, spec); return this; }
-    public LrpExplainer setMaxPoolMode(String mode) { set(maxPoolMode, mode.toLowerCase(Locale.ROOT)); return this; }
-    public LrpExplainer setAttention(String rule) { set(attention, rule.toLowerCase(Locale.ROOT)); return this; }
+    public LrpExplainer setModelPath(String path) { return checked(modelPath, path); }
+    public LrpExplainer setPreset(String name) { return checked(preset, name); }
+    public LrpExplainer setRules(String spec) { return checked(rules, spec); }
+    public LrpExplainer setMaxPoolMode(String mode) { return checked(maxPoolMode, mode.toLowerCase(Locale.ROOT)); }
+    public LrpExplainer setAttention(String rule) { return checked(attention, rule.toLowerCase(Locale.ROOT)); }
     /** "predicted", "label" or a class index. */
-    public LrpExplainer setTarget(String t) { set(target, t.trim().toLowerCase(Locale.ROOT)); return this; }
+    public LrpExplainer setTarget(String t) { return checked(target, t.trim().toLowerCase(Locale.ROOT)); }
     public LrpExplainer setTarget(int classIndex) { return setTarget(String.valueOf(classIndex)); }
-    public LrpExplainer setColor(String mode) { set(color, mode.toLowerCase(Locale.ROOT)); return this; }
-    public LrpExplainer setImageSize(int height, int width) { set(imageSize, new int[] {height, width}); return this; }
-    public LrpExplainer setResizeShorter(int pixels) { set(resizeShorter, pixels); return this; }
-    public LrpExplainer setMean(double... values) { set(mean, values); return this; }
-    public LrpExplainer setStd(double... values) { set(std, values); return this; }
-    public LrpExplainer setClassNames(String... names) { set(classNames, names); return this; }
-    public LrpExplainer setBatchSize(int n) { set(batchSize, n); return this; }
-    public LrpExplainer setGridSize(int cells) { set(gridSize, cells); return this; }
-    public LrpExplainer setMaxPixels(long pixels) { set(maxPixels, pixels); return this; }
-    public LrpExplainer setInputCol(String column) { set(inputCol, column); return this; }
-    public LrpExplainer setLabelCol(String column) { set(labelCol, column); return this; }
-    public LrpExplainer setOutputPrefix(String prefix) { set(outputPrefix, prefix); return this; }
+    public LrpExplainer setColor(String mode) { return checked(color, mode.toLowerCase(Locale.ROOT)); }
+    public LrpExplainer setImageSize(int height, int width) { return checked(imageSize, new int[] {height, width}); }
+    public LrpExplainer setResizeShorter(int pixels) { return checked(resizeShorter, pixels); }
+    public LrpExplainer setMean(double... values) { return checked(mean, values); }
+    public LrpExplainer setStd(double... values) { return checked(std, values); }
+    public LrpExplainer setClassNames(String... names) { return checked(classNames, names); }
+    public LrpExplainer setBatchSize(int n) { return checked(batchSize, n); }
+    public LrpExplainer setGridSize(int cells) { return checked(gridSize, cells); }
+    public LrpExplainer setMaxPixels(long pixels) { return checked(maxPixels, pixels); }
+    public LrpExplainer setInputCol(String column) { return checked(inputCol, column); }
+    public LrpExplainer setLabelCol(String column) { return checked(labelCol, column); }
+    public LrpExplainer setOutputPrefix(String prefix) { return checked(outputPrefix, prefix); }
+
+    private <T> LrpExplainer checked(Param<T> param, T value) {
+        ParamChecks.set(this, Naming.EXPLAINER_PARAMS, param, value);
+        return this;
+    }
 
     /** The appended columns' names, in order, for this stage's outputPrefix. */
     public List<String> outputColumns() {

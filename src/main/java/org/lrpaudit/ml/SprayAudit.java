@@ -46,6 +46,8 @@ public class SprayAudit extends JavaParams implements DefaultParamsWritable {
     /** The four tables, columns as in the command line's outputs of the same names (docs/dataset-audit.md). */
     public record Result(Dataset<Row> classes, Dataset<Row> clusters, Dataset<Row> imageClusters, Dataset<Row> findings) {}
 
+    private static final Naming SPRAY_PARAMS = new Naming("SprayAudit: ", java.util.function.UnaryOperator.identity());
+
     private final String uid;
     private final Param<String> idCol, labelCol, explanationPrefix, normalisation;
     private final IntParam vectorSize, neighbours, maxClusters, cellSize;
@@ -60,15 +62,15 @@ public class SprayAudit extends JavaParams implements DefaultParamsWritable {
                 + "(default label)", SprayAudit::nonBlank);
         explanationPrefix = new Param<>(this, "explanationPrefix", "the LrpExplainer's outputPrefix (default none)", (String s) -> s != null);
         normalisation = new Param<>(this, "normalisation", "each heatmap sums to 1 over |R| (abs, default) or over R+ (positive)",
-                ParamValidators.inArray(List.of("abs", "positive")));
-        vectorSize = new IntParam(this, "vectorSize", "heatmaps are area-averaged to at most N×N cells before clustering (default "
-                + d.size() + ")", ParamValidators.gtEq(1));
-        neighbours = new IntParam(this, "neighbours", "neighbours per image in the affinity graph (default " + d.neighbours() + ")",
-                ParamValidators.gtEq(1));
-        maxClusters = new IntParam(this, "maxClusters", "the eigengap picks 2..K clusters per class (default " + d.maxClusters() + ")",
-                ParamValidators.gtEq(2));
-        cellSize = new IntParam(this, "cellSize", "images per neighbour-search cell; classes up to N are searched exactly (default "
-                + d.cellSize() + ")", ParamValidators.gtEq(1));
+                (String n) -> ParamChecks.parses(HeatmapVectors.Normalisation::parse, n));
+        vectorSize = new IntParam(this, "vectorSize", "heatmaps are area-averaged to at most N×N cells before clustering, N at least 1 "
+                + "(default " + d.size() + ")", ParamValidators.gtEq(1));
+        neighbours = new IntParam(this, "neighbours", "neighbours per image in the affinity graph, at least 1 (default " + d.neighbours()
+                + ")", ParamValidators.gtEq(1));
+        maxClusters = new IntParam(this, "maxClusters", "the eigengap picks 2..K clusters per class, K at least 2 (default "
+                + d.maxClusters() + ")", ParamValidators.gtEq(2));
+        cellSize = new IntParam(this, "cellSize", "images per neighbour-search cell, at least 1; classes up to that size are searched "
+                + "exactly (default " + d.cellSize() + ")", ParamValidators.gtEq(1));
         setDefault(idCol, Columns.IMAGE_ID);
         setDefault(labelCol, Columns.LABEL);
         setDefault(explanationPrefix, "");
@@ -145,7 +147,8 @@ public class SprayAudit extends JavaParams implements DefaultParamsWritable {
 
     private static String quoted(String column) { return "`" + column.replace("`", "``") + "`"; }
 
-    SpectralAnalysis.Options options() {
+    /** The analysis options these Params set (the others at their defaults); the command line's spray-* flags set the same. */
+    public SpectralAnalysis.Options options() {
         SpectralAnalysis.Options d = SpectralAnalysis.Options.defaults();
         return new SpectralAnalysis.Options(getVectorSize(), HeatmapVectors.Normalisation.parse(getNormalisation()), getNeighbours(),
                 getMaxClusters(), d.minClassSize(), getCellSize(), d.probes(), d.driverClassLimit(), d.localEigenLimit(), d.parallelism(),
@@ -170,12 +173,17 @@ public class SprayAudit extends JavaParams implements DefaultParamsWritable {
     public int getMaxClusters() { return (Integer) getOrDefault(maxClusters); }
     public int getCellSize() { return (Integer) getOrDefault(cellSize); }
 
-    public SprayAudit setIdCol(String column) { set(idCol, column); return this; }
-    public SprayAudit setLabelCol(String column) { set(labelCol, column); return this; }
-    public SprayAudit setExplanationPrefix(String prefix) { set(explanationPrefix, prefix); return this; }
-    public SprayAudit setNormalisation(String n) { set(normalisation, n); return this; }
-    public SprayAudit setVectorSize(int n) { set(vectorSize, n); return this; }
-    public SprayAudit setNeighbours(int k) { set(neighbours, k); return this; }
-    public SprayAudit setMaxClusters(int k) { set(maxClusters, k); return this; }
-    public SprayAudit setCellSize(int n) { set(cellSize, n); return this; }
+    public SprayAudit setIdCol(String column) { return checked(idCol, column); }
+    public SprayAudit setLabelCol(String column) { return checked(labelCol, column); }
+    public SprayAudit setExplanationPrefix(String prefix) { return checked(explanationPrefix, prefix); }
+    public SprayAudit setNormalisation(String n) { return checked(normalisation, n); }
+    public SprayAudit setVectorSize(int n) { return checked(vectorSize, n); }
+    public SprayAudit setNeighbours(int k) { return checked(neighbours, k); }
+    public SprayAudit setMaxClusters(int k) { return checked(maxClusters, k); }
+    public SprayAudit setCellSize(int n) { return checked(cellSize, n); }
+
+    private <T> SprayAudit checked(Param<T> param, T value) {
+        ParamChecks.set(this, SPRAY_PARAMS, param, value);
+        return this;
+    }
 }
