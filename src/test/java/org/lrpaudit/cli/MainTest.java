@@ -48,6 +48,9 @@ class MainTest {
         err.reset();
         assertEquals(2, run("explain", "--config", TestImages.SAMPLE_CONFIG, "--image", junk.toString()));
         assertTrue(err.toString().contains("not an image"), err.toString());
+        err.reset();
+        assertEquals(2, run("describe", "--config", TestImages.SAMPLE_CONFIG, "--preset", "zennit"));
+        assertTrue(err.toString().startsWith("lrp-audit: --preset NAME: 'zennit' is not allowed; rule preset: tutorial"), err.toString());
         assertEquals(2, run("frobnicate"));
     }
 }

@@ -45,7 +45,7 @@ class DriverValidationTest extends SparkTest {
     void badSpectralAnalysisSettingsAreRefusedBeforeAnyTask() {
         Path out = tmp.resolve("spray-bad");
         assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(),
-                "--spray-normalisation", "l2"), "use abs");
+                "--spray-normalisation", "l2"), "--spray-normalisation abs|positive: 'l2' is not allowed; each heatmap sums to 1");
         assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(),
                 "--spray-max-clusters", "1"), "at least 2");
         assertMessage(fails("--config", TestImages.SAMPLE_CONFIG, "--input", input.toString(), "--output", out.toString(), "--spray", "maybe"),
