@@ -35,7 +35,9 @@ class ParamFlagsTest {
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Map<String, String> paramValues(Params stage) {
         Map<String, String> out = new TreeMap<>();
-        for (Param p : stage.params()) if (stage.isDefined(p)) out.put(p.name() + (stage.isSet(p) ? "" : " (default)"), p.jsonEncode(stage.getOrDefault(p)));
+        for (Param p : stage.params()) {
+            if (stage.isDefined(p)) out.put(p.name() + (stage.isSet(p) ? "" : " (default)"), p.jsonEncode(stage.getOrDefault(p)));
+        }
         return out;
     }
 
