@@ -25,8 +25,8 @@ public final class LayerProfile {
         int reps = Integer.getInteger("reps", 5);
         for (int rep = 0; rep < reps; rep++) {
             double[][] t;
-            try (var ws = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAndActivateWorkspace(LrpEngine.WORKSPACE, "lrp-profile")) {
-                t = engine.profile(x); // in a workspace, as explain runs: allocations cost what they cost there
+            try (var ws = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAndActivateWorkspace(EnginePasses.WORKSPACE, "lrp-profile")) {
+                t = LayerProfiler.profile(engine, x); // in a workspace, as explain runs: allocations cost what they cost there
             }
             if (rep < reps - 1) continue;
             double fwd = 0, bwd = 0;

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Engine ms per image at one batch size with different images per engine pass, in alternating rounds (LRP-0,
- * winner-take-all): how {@link LrpEngine#CHUNK_BYTES} and {@link LrpEngine#PASS_BYTES} were chosen.
+ * winner-take-all): how {@link EnginePasses#CHUNK_BYTES} and {@link EnginePasses#PASS_BYTES} were chosen.
  * scripts/benchmark passes --model M.onnx [--batch 8] [--passes 3,4,8] [--rounds 7]
  */
 public final class PassSizeBenchmark {
@@ -45,7 +45,7 @@ public final class PassSizeBenchmark {
                 ms[k][r] = (System.nanoTime() - t0) / 1e6 / batch;
             }
         }
-        System.out.printf("%s, batch %d, %d rounds; the engine's own choice: %d images per pass%n", net.name(), batch, rounds, LrpEngine.chunkSize(net.shapes()));
+        System.out.printf("%s, batch %d, %d rounds; the engine's own choice: %d images per pass%n", net.name(), batch, rounds, EnginePasses.chunkSize(net.shapes()));
         for (int k = 0; k < sizes.length; k++) {
             double[] v = ms[k].clone();
             Arrays.sort(v);

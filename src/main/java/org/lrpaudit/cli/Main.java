@@ -75,7 +75,7 @@ public final class Main {
         out.println("preprocessing: " + setup.preprocessing());
         int batch = explainer.getBatchSize();
         out.println("memory at --batch-size " + batch + ":");
-        MemoryModel memory = new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds()).memory(batch);
+        MemoryModel memory = MemoryModel.measure(new LrpEngine(setup.network(), setup.composite(), setup.preprocessing().bounds()), batch);
         for (String line : memory.describe(batch)) out.println("  " + line);
     }
 

@@ -1,6 +1,9 @@
 package org.lrpaudit.lrp;
 
+import java.util.Arrays;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * LRP results for a batch of N images. The per-image accessors work on one copy of the batch in Java arrays, made on
@@ -39,6 +42,33 @@ public final class Explanation {
         this.perImage = (int) (relevance.length() / n);
         this.channels = relevance.rank() == 4 ? (int) relevance.size(1) : 1;
         this.plane = perImage / channels;
+    }
+
+    /**
+     * One explanation of a batch from those of its consecutive passes, in order; frees the parts' arrays.
+     * @param layerSums whether the parts carry layer sums
+     */
+    static Explanation joined(List<Explanation> parts, boolean layerSums) {
+        float[][] perLayer = null;
+        int conceptLayers = parts.get(0).concepts == null ? 0 : parts.get(0).concepts.length;
+        if (conceptLayers > 0) {
+            perLayer = new float[conceptLayers][];
+            for (int k = 0; k < conceptLayers; k++) {
+                int length = 0, at = 0;
+                for (Explanation e : parts) length += e.concepts()[k].length;
+                perLayer[k] = new float[length];
+                for (Explanation e : parts) {
+                    System.arraycopy(e.concepts()[k], 0, perLayer[k], at, e.concepts()[k].length);
+                    at += e.concepts()[k].length;
+                }
+            }
+        }
+        INDArray relevance = Nd4j.concat(0, parts.stream().map(Explanation::relevance).toArray(INDArray[]::new));
+        INDArray logits = Nd4j.concat(0, parts.stream().map(Explanation::logits).toArray(INDArray[]::new));
+        int[] chosen = parts.stream().flatMapToInt(e -> Arrays.stream(e.targets())).toArray();
+        double[][] sums = layerSums ? parts.stream().flatMap(e -> Arrays.stream(e.layerSums())).toArray(double[][]::new) : null;
+        parts.forEach(e -> Release.free(e.relevance(), e.logits()));
+        return new Explanation(relevance, logits, chosen, sums, perLayer);
     }
 
     public INDArray relevance() { return relevance; }

@@ -5,16 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.lrpaudit.backend.NativeBackend;
 import org.lrpaudit.model.Flatten;
-import org.lrpaudit.model.Layer;
 import org.lrpaudit.model.Network;
 import org.lrpaudit.model.Relu;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
@@ -26,6 +20,8 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * initial relevance, then each layer's rule from the top down. Built once per network and composite;
  * immutable and safe to share between threads (executor tasks). {@link #close} frees its native arrays at once, for
  * callers that build engines for many models in one JVM; otherwise the garbage collector frees them eventually.
+ * How a batch splits into passes is {@link EnginePasses}; the memory figures are {@link MemoryModel#measure}, the
+ * per-layer timings {@link LayerProfiler}.
  */
 public final class LrpEngine implements AutoCloseable {
 
@@ -35,29 +31,6 @@ public final class LrpEngine implements AutoCloseable {
     private final long[] inputShape;
     private final int chunk;
     private volatile boolean closed;
-    /**
-     * Each engine pass allocates from a per-thread ND4J workspace: the first pass learns how much memory a pass needs,
-     * later passes reuse that one block instead of asking the allocator (and the kernel, page by page) again.
-     * -Dlrp.workspaces=false turns it off.
-     */
-    static final boolean WORKSPACES = Boolean.parseBoolean(System.getProperty("lrp.workspaces", "true"));
-    static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.05)
-            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT).policySpill(SpillPolicy.REALLOCATE).build();
-
-    /**
-     * Largest activation per engine pass, in bytes. Fewer, larger passes amortise oneDNN's per-call costs: on a 2-core
-     * AVX2 EPYC, 64 MB (8 images per pass for MobileNetV2, 5 for VGG-16) against 16 MB ran MobileNetV2 14%, EfficientNet-B0
-     * 19% and VGG-16 17% faster per image, ResNet-50 the same (docs/performance.md).
-     */
-    static final long CHUNK_BYTES = 64L << 20;
-
-    /**
-     * Everything one engine pass allocates, estimated as three times the sum of its activations: at most this. 2 GB
-     * lets a batch of 8 MobileNetV2 or EfficientNet-B0 images run as one pass (20% faster per image than 3 + 3 + 2 on
-     * the machine above); the batch size bounds the rest.
-     */
-    static final long PASS_BYTES = 2L << 30;
 
     /**
      * @param bounds the input bounds for z^B layers whose rule does not give its own ({@code zb}); may be null
@@ -67,7 +40,7 @@ public final class LrpEngine implements AutoCloseable {
         this(network, composite, bounds, 0);
     }
 
-    /** @param chunk images per engine pass; 0 chooses from the activation sizes ({@link #chunkSize}) */
+    /** @param chunk images per engine pass; 0 chooses from the activation sizes ({@link EnginePasses#chunkSize}) */
     LrpEngine(Network network, Composite composite, InputBounds bounds, int chunk) {
         if (composite.size() != network.size()) {
             throw new IllegalArgumentException("composite has " + composite.size() + " layers, network " + network.size());
@@ -88,7 +61,7 @@ public final class LrpEngine implements AutoCloseable {
             prepared.add(canOverwriteInput(i, prepared) ? PreparedLayer.inPlaceRelu() : layer);
         }
         this.layers = List.copyOf(prepared);
-        this.chunk = chunk > 0 ? chunk : chunkSize(shapes);
+        this.chunk = chunk > 0 ? chunk : EnginePasses.chunkSize(shapes);
     }
 
     /** A ReLU may overwrite its input when nothing else reads it and its producer's rule does not need it back. */
@@ -99,44 +72,38 @@ public final class LrpEngine implements AutoCloseable {
     }
 
     /**
-     * The engine's memory for this network and composite at a batch size ({@link MemoryModel}); runs one pass over
-     * zeros in a fresh thread to measure its workspace.
+     * z^B bounds shaped like one image at layer i's input. Bounds from the preprocessing exist only at the pixels,
+     * so a {@code zb} without explicit values is allowed only where nothing but reshaping precedes the layer.
      */
-    public MemoryModel memory(int batch) {
-        int perPass = imagesPerPass(Math.max(1, batch));
-        long model = 0;
-        for (int i = 0; i < network.size(); i++) model += network.layer(i).parameterCount() * Float.BYTES;
-        long held = heldBytes();
-        long imageFloats = inputShape[0] * inputShape[1] * inputShape[2];
-        // per image of a batch: the preprocessed float[], its copy in the stacked batch, the relevance, the heatmap
-        // (a channel sum, at most as large) and the images/ row holding it
-        long perImage = 5 * imageFloats * Float.BYTES;
-        return new MemoryModel(model, held, perPass, measurePass(perPass), perImage);
-    }
-
-    private long measurePass(int images) {
-        if (!WORKSPACES) return -1;
-        // a fresh thread has no workspace yet: the one it learns is this pass's alone
-        var probe = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "lrp-memory-probe"));
-        try {
-            return probe.submit(() -> {
-                explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2]));
-                explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2])); // sized after the first
-                long bytes = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(WORKSPACE, "lrp-engine").getCurrentSize();
-                Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-                return bytes;
-            }).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("measuring an engine pass failed: " + e.getCause(), e.getCause());
-        } finally {
-            probe.shutdown();
+    private RulePropagator.BoxBounds boxBounds(int i, Rule.ZBox rule, long[] shape, InputBounds bounds) {
+        long[] batchShape = new long[shape.length + 1];
+        batchShape[0] = 1;
+        System.arraycopy(shape, 0, batchShape, 1, shape.length);
+        if (rule.low() != null) {
+            return new RulePropagator.BoxBounds(Nd4j.valueArrayOf(batchShape, rule.low().floatValue()),
+                    Nd4j.valueArrayOf(batchShape, rule.high().floatValue()));
         }
+        int[] in = network.inputsOf(i);
+        while (in.length == 1 && in[0] >= 0 && network.layer(in[0]) instanceof Flatten) in = network.inputsOf(in[0]);
+        if (in.length != 1 || in[0] != -1) {
+            throw new IllegalArgumentException("layer " + i + " uses zb with bounds from the preprocessing, but only a layer reading the "
+                    + "image sees pixels (layer " + i + " reads layers " + Arrays.toString(network.inputsOf(i)) + "); give explicit bounds zb=LOW,HIGH");
+        }
+        if (bounds == null) throw new IllegalArgumentException("layer " + i + " uses zb but no input bounds were given (--mean/--std)");
+        int c = (int) inputShape[0];
+        if (bounds.channels() != c) {
+            throw new IllegalArgumentException("input bounds have " + bounds.channels() + " channels, the model takes " + c);
+        }
+        long plane = inputShape[1] * inputShape[2];
+        float[] lo = new float[(int) (c * plane)], hi = new float[lo.length];
+        for (int ch = 0; ch < c; ch++) {
+            Arrays.fill(lo, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.low()[ch]);
+            Arrays.fill(hi, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.high()[ch]);
+        }
+        return new RulePropagator.BoxBounds(Nd4j.create(lo, batchShape, DataType.FLOAT), Nd4j.create(hi, batchShape, DataType.FLOAT));
     }
 
-    /** Native bytes of the arrays the engine keeps for its lifetime (ρ-weights, bounds, constants). */
+    /** Native bytes of the arrays the engine keeps for its lifetime (ρ-weights, bounds, constants): {@link MemoryModel}. */
     public long heldBytes() {
         java.util.Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         long held = 0;
@@ -186,7 +153,7 @@ public final class LrpEngine implements AutoCloseable {
             throw new IllegalArgumentException(targets.length + " targets for a batch of " + n);
         }
         if (n <= chunk) return inWorkspace(input, targets, layerSums, concepts);
-        // Large images run in sub-batches (CHUNK_BYTES, PASS_BYTES) that bound the workspace a pass learns.
+        // Large images run in sub-batches (EnginePasses) that bound the workspace a pass learns.
         List<Explanation> parts = new ArrayList<>();
         int perPass = imagesPerPass(n);
         for (int start = 0; start < n; start += perPass) {
@@ -194,58 +161,24 @@ public final class LrpEngine implements AutoCloseable {
             int[] t = targets == null ? null : Arrays.copyOfRange(targets, start, end);
             parts.add(inWorkspace(input.get(NDArrayIndex.interval(start, end)), t, layerSums, concepts));
         }
-        float[][] perLayer = null;
-        if (concepts.length > 0) {
-            perLayer = new float[concepts.length][];
-            for (int k = 0; k < concepts.length; k++) {
-                int length = 0, at = 0;
-                for (Explanation e : parts) length += e.concepts()[k].length;
-                perLayer[k] = new float[length];
-                for (Explanation e : parts) {
-                    System.arraycopy(e.concepts()[k], 0, perLayer[k], at, e.concepts()[k].length);
-                    at += e.concepts()[k].length;
-                }
-            }
-        }
-        INDArray relevance = Nd4j.concat(0, parts.stream().map(Explanation::relevance).toArray(INDArray[]::new));
-        INDArray logits = Nd4j.concat(0, parts.stream().map(Explanation::logits).toArray(INDArray[]::new));
-        int[] chosen = parts.stream().flatMapToInt(e -> Arrays.stream(e.targets())).toArray();
-        double[][] sums = layerSums ? parts.stream().flatMap(e -> Arrays.stream(e.layerSums())).toArray(double[][]::new) : null;
-        parts.forEach(e -> Release.free(e.relevance(), e.logits()));
-        return new Explanation(relevance, logits, chosen, sums, perLayer);
+        return Explanation.joined(parts, layerSums);
     }
 
-    /** Images per pass for a batch of n: passes of equal size (4 + 4, not 6 + 2), none above the chunk size. */
-    int imagesPerPass(int n) {
-        int passes = (n + chunk - 1) / chunk;
-        return (n + passes - 1) / passes;
-    }
-
-    /**
-     * Images per engine pass: as many as keep the largest activation of the pass within {@link #CHUNK_BYTES}, and the
-     * whole pass within {@link #PASS_BYTES}. A pass runs in a workspace that learns everything the pass allocates, not
-     * only what is live at once: about three times the sum of the activations (ViT-B/16: 266 MB of activations, 730 MB
-     * measured per image), which made a batch of 6 ViT images a 4.4 GB workspace.
-     */
-    static int chunkSize(List<long[]> shapes) {
-        long largest = 1, sum = 0;
-        for (long[] shape : shapes) {
-            long n = 1;
-            for (long d : shape) n *= d;
-            largest = Math.max(largest, n * Float.BYTES);
-            sum += n * Float.BYTES;
-        }
-        long byLargest = CHUNK_BYTES / largest, byPass = PASS_BYTES / Math.max(1, 3 * sum);
-        return (int) Math.max(1, Math.min(4096, Math.min(byLargest, byPass)));
-    }
+    /** Images per pass for a batch of n ({@link EnginePasses#imagesPerPass}). */
+    int imagesPerPass(int n) { return EnginePasses.imagesPerPass(n, chunk); }
 
     /** acts[0] is the input, acts[l + 1] layer l's output. */
     private INDArray[] forward(INDArray input) {
         INDArray[] acts = new INDArray[layers.size() + 1];
         acts[0] = input;
-        for (int l = 0; l < layers.size(); l++) acts[l + 1] = layers.get(l).forward(inputsOf(l, acts));
+        for (int l = 0; l < layers.size(); l++) acts[l + 1] = forwardLayer(l, acts);
         return acts;
     }
+
+    /** Layer l's output from the activations before it. */
+    INDArray forwardLayer(int l, INDArray[] acts) { return layers.get(l).forward(inputsOf(l, acts)); }
+
+    int layerCount() { return layers.size(); }
 
     private INDArray[] inputsOf(int l, INDArray[] acts) {
         int[] in = network.inputsOf(l);
@@ -256,8 +189,8 @@ public final class LrpEngine implements AutoCloseable {
 
     /** One pass in this thread's workspace; the results are copied out before the workspace is reset. */
     private Explanation inWorkspace(INDArray input, int[] targets, boolean layerSums, int[] concepts) {
-        if (!WORKSPACES) return explainChunk(input, targets, layerSums, concepts);
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "lrp-engine")) {
+        if (!EnginePasses.WORKSPACES) return explainChunk(input, targets, layerSums, concepts);
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(EnginePasses.WORKSPACE, EnginePasses.WORKSPACE_NAME)) {
             Explanation e = explainChunk(input, targets, layerSums, concepts);
             return new Explanation(e.relevance().detach(), e.logits().detach(), e.targets(), e.layerSums(), e.concepts());
         }
@@ -281,7 +214,7 @@ public final class LrpEngine implements AutoCloseable {
         }
         INDArray r = Nd4j.create(start, new long[] {n, classes}, DataType.FLOAT);
         double[][] sums = layerSums ? new double[n][layers.size() + 1] : null;
-        if (sums != null) record(sums, layers.size(), r);
+        if (sums != null) RelevanceSums.addPerImage(sums, layers.size(), r);
         INDArray[] relevance = new INDArray[layers.size() + 1]; // like acts: relevance at the input and at each layer's output
         relevance[layers.size()] = r;
         float[][] perChannel = concepts.length == 0 ? null : new float[concepts.length][];
@@ -303,22 +236,7 @@ public final class LrpEngine implements AutoCloseable {
      * branch that receives no relevance.
      */
     private float[] channelSums(INDArray r, int n, int layer) {
-        if (r == null) return new float[n * (int) network.shapes().get(layer + 1)[0]];
-        int channels = (int) r.size(1);
-        if (r.rank() == 2) {
-            INDArray copy = r.dup('c');
-            float[] out = copy.data().asFloat();
-            Release.free(copy);
-            return out;
-        }
-        // summed in double: a layer's relevance mixes large positive and negative values, and float sums of a few
-        // thousand of them drift by 1e-5 of the logit
-        INDArray wide = r.reshape(n, channels, -1).castTo(DataType.DOUBLE), perChannel = wide.sum(2);
-        double[] sums = perChannel.data().asDouble();
-        Release.free(wide, perChannel);
-        float[] out = new float[sums.length];
-        for (int k = 0; k < out.length; k++) out[k] = (float) sums[k];
-        return out;
+        return r == null ? new float[n * (int) network.shapes().get(layer + 1)[0]] : RelevanceSums.perChannel(r, n);
     }
 
     /**
@@ -327,13 +245,13 @@ public final class LrpEngine implements AutoCloseable {
      * memory that a reshape or an in-place ReLU still shares with a live array). Records Σ relevance passed down when
      * sums is given.
      */
-    private void backwardStep(int l, INDArray[] acts, INDArray[] relevance, double[][] sums) {
+    void backwardStep(int l, INDArray[] acts, INDArray[] relevance, double[][] sums) {
         INDArray r = relevance[l + 1];
         relevance[l + 1] = null;
         int[] inputs = network.inputsOf(l);
         INDArray[] a = inputsOf(l, acts);
         INDArray[] next = r == null ? null : layers.get(l).relevance(a, acts[l + 1], r); // null: a branch that reaches no output
-        if (sums != null && next != null) record(sums, l, next);
+        if (sums != null && next != null) RelevanceSums.addPerImage(sums, l, next);
         List<INDArray> dead = new ArrayList<>();
         if (r != null) dead.add(r);
         for (int k = 0; next != null && k < next.length; k++) {
@@ -358,47 +276,6 @@ public final class LrpEngine implements AutoCloseable {
     }
 
     /**
-     * Per layer [forward seconds, relevance seconds, resident-memory change over the relevance step in bytes] for one
-     * batch explained with the predicted class: a profiling aid (same work as {@link #explain}, minus the NaN check).
-     */
-    public double[][] profile(INDArray x) {
-        INDArray[] acts = new INDArray[layers.size() + 1];
-        double[][] t = new double[layers.size()][3];
-        acts[0] = checkInput(x);
-        for (int l = 0; l < layers.size(); l++) {
-            long t0 = System.nanoTime();
-            acts[l + 1] = layers.get(l).forward(inputsOf(l, acts));
-            t[l][0] = (System.nanoTime() - t0) / 1e9;
-        }
-        INDArray logits = acts[layers.size()];
-        INDArray r = Nd4j.zeros(DataType.FLOAT, logits.shape());
-        for (int i = 0; i < logits.size(0); i++) {
-            int c = logits.getRow(i).argMax().getInt(0);
-            r.putScalar(i, c, logits.getFloat(i, c));
-        }
-        INDArray[] relevance = new INDArray[layers.size() + 1];
-        relevance[layers.size()] = r;
-        for (int l = layers.size() - 1; l >= 0; l--) {
-            long t0 = System.nanoTime(), rss = org.bytedeco.javacpp.Pointer.physicalBytes();
-            backwardStep(l, acts, relevance, null);
-            t[l][1] = (System.nanoTime() - t0) / 1e9;
-            t[l][2] = org.bytedeco.javacpp.Pointer.physicalBytes() - rss;
-        }
-        return t;
-    }
-
-    /** Σ relevance per image of what a layer passed down (over all its inputs), or of the initial relevance. Diagnostics only. */
-    private static void record(double[][] sums, int layer, INDArray... rs) {
-        for (INDArray r : rs) {
-            if (r == null) continue; // an input that receives no relevance (a gate)
-            // in double, like the concept vectors: float sums of a layer's mixed-sign relevance drift by 1e-5 of the logit
-            INDArray wide = r.reshape(r.size(0), r.length() / r.size(0)).castTo(DataType.DOUBLE), s = wide.sum(1);
-            for (int i = 0; i < sums.length; i++) sums[i][layer] += s.getDouble(i);
-            Release.free(wide, s);
-        }
-    }
-
-    /**
      * No NaN or Inf in a. One sum decides almost always (NaN and Inf propagate through it) — two MatchCondition
      * reductions per array cost 6% of a small CNN's time; only a non-finite sum, which an overflow of huge finite
      * values could also give, is settled element by element.
@@ -414,7 +291,8 @@ public final class LrpEngine implements AutoCloseable {
         return best;
     }
 
-    private INDArray checkInput(INDArray x) {
+    /** The batch as float32, after checking the engine is open and the batch fits the network and is finite. */
+    INDArray checkInput(INDArray x) {
         if (closed) throw new IllegalStateException("the engine for " + network.name() + " was closed");
         long[] s = x.shape();
         if (s.length != 4 || s[1] != inputShape[0] || s[2] != inputShape[1] || s[3] != inputShape[2]) {
@@ -426,37 +304,5 @@ public final class LrpEngine implements AutoCloseable {
             throw new IllegalArgumentException("input batch contains NaN or Inf values");
         }
         return x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
-    }
-
-    /**
-     * z^B bounds shaped like one image at layer i's input. Bounds from the preprocessing exist only at the pixels,
-     * so a {@code zb} without explicit values is allowed only where nothing but reshaping precedes the layer.
-     */
-    private RulePropagator.BoxBounds boxBounds(int i, Rule.ZBox rule, long[] shape, InputBounds bounds) {
-        long[] batchShape = new long[shape.length + 1];
-        batchShape[0] = 1;
-        System.arraycopy(shape, 0, batchShape, 1, shape.length);
-        if (rule.low() != null) {
-            return new RulePropagator.BoxBounds(Nd4j.valueArrayOf(batchShape, rule.low().floatValue()),
-                    Nd4j.valueArrayOf(batchShape, rule.high().floatValue()));
-        }
-        int[] in = network.inputsOf(i);
-        while (in.length == 1 && in[0] >= 0 && network.layer(in[0]) instanceof Flatten) in = network.inputsOf(in[0]);
-        if (in.length != 1 || in[0] != -1) {
-            throw new IllegalArgumentException("layer " + i + " uses zb with bounds from the preprocessing, but only a layer reading the "
-                    + "image sees pixels (layer " + i + " reads layers " + Arrays.toString(network.inputsOf(i)) + "); give explicit bounds zb=LOW,HIGH");
-        }
-        if (bounds == null) throw new IllegalArgumentException("layer " + i + " uses zb but no input bounds were given (--mean/--std)");
-        int c = (int) inputShape[0];
-        if (bounds.channels() != c) {
-            throw new IllegalArgumentException("input bounds have " + bounds.channels() + " channels, the model takes " + c);
-        }
-        long plane = inputShape[1] * inputShape[2];
-        float[] lo = new float[(int) (c * plane)], hi = new float[lo.length];
-        for (int ch = 0; ch < c; ch++) {
-            Arrays.fill(lo, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.low()[ch]);
-            Arrays.fill(hi, (int) (ch * plane), (int) ((ch + 1) * plane), bounds.high()[ch]);
-        }
-        return new RulePropagator.BoxBounds(Nd4j.create(lo, batchShape, DataType.FLOAT), Nd4j.create(hi, batchShape, DataType.FLOAT));
     }
 }

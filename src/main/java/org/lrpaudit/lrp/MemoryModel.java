@@ -3,6 +3,12 @@ package org.lrpaudit.lrp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.lrpaudit.model.Network;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What an executor holds for one network and rule composite, to size it with. Three parts:
@@ -23,6 +29,47 @@ import java.util.Locale;
  * The pass figure is measured (one pass over zeros in a fresh thread), not estimated from layer shapes.
  */
 public record MemoryModel(long modelBytes, long engineBytes, int imagesPerPass, long passBytes, long batchBytesPerImage) {
+
+    /**
+     * The memory of an engine (its network and composite) at a batch size; runs two passes over zeros in a fresh
+     * thread to measure the workspace a pass learns.
+     */
+    public static MemoryModel measure(LrpEngine engine, int batch) {
+        Network network = engine.network();
+        int perPass = engine.imagesPerPass(Math.max(1, batch));
+        long model = 0;
+        for (int i = 0; i < network.size(); i++) model += network.layer(i).parameterCount() * Float.BYTES;
+        long[] inputShape = network.inputShape();
+        long imageFloats = inputShape[0] * inputShape[1] * inputShape[2];
+        // per image of a batch: the preprocessed float[], its copy in the stacked batch, the relevance, the heatmap
+        // (a channel sum, at most as large) and the images/ row holding it
+        long perImage = 5 * imageFloats * Float.BYTES;
+        return new MemoryModel(model, engine.heldBytes(), perPass, measurePass(engine, perPass, inputShape), perImage);
+    }
+
+    /** Bytes of the workspace one pass of {@code images} learns; -1 when workspaces are off. */
+    private static long measurePass(LrpEngine engine, int images, long[] inputShape) {
+        if (!EnginePasses.WORKSPACES) return -1;
+        // a fresh thread has no workspace yet: the one it learns is this pass's alone
+        ExecutorService probe = Executors.newSingleThreadExecutor(r -> new Thread(r, "lrp-memory-probe"));
+        try {
+            return probe.submit(() -> {
+                engine.explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2]));
+                engine.explain(Nd4j.zeros(DataType.FLOAT, images, inputShape[0], inputShape[1], inputShape[2])); // sized after the first
+                long bytes = Nd4j.getWorkspaceManager()
+                        .getWorkspaceForCurrentThread(EnginePasses.WORKSPACE, EnginePasses.WORKSPACE_NAME).getCurrentSize();
+                Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+                return bytes;
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("measuring an engine pass failed: " + e.getCause(), e.getCause());
+        } finally {
+            probe.shutdown();
+        }
+    }
 
     /** Heap bytes the model needs in an executor: the broadcast value and its serialized blocks. */
     public long heapModelBytes() { return 2 * modelBytes; }

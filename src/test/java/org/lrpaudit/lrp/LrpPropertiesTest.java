@@ -144,8 +144,8 @@ class LrpPropertiesTest {
         }
         // VGG-16's first activations (12.8 MB an image): five to a pass by the largest-activation bound; a pass whose
         // activations sum to 1 GB an image still runs one image
-        assertEquals(5, LrpEngine.chunkSize(java.util.List.of(new long[] {64, 224, 224})));
-        assertEquals(1, LrpEngine.chunkSize(java.util.List.of(new long[] {256, 1024, 1024})));
+        assertEquals(5, EnginePasses.chunkSize(java.util.List.of(new long[] {64, 224, 224})));
+        assertEquals(1, EnginePasses.chunkSize(java.util.List.of(new long[] {256, 1024, 1024})));
     }
 
     /** γ → ∞ approaches z⁺ (α1β0) on layers whose inputs are non-negative. */

@@ -18,7 +18,7 @@ class MemoryModelTest {
     }
 
     private static MemoryModel memory(String rules, int batch) {
-        return new LrpEngine(CNN, Composite.parse(rules, CNN, MaxPoolMode.AVG), Fixtures.bounds("cnn")).memory(batch);
+        return MemoryModel.measure(new LrpEngine(CNN, Composite.parse(rules, CNN, MaxPoolMode.AVG), Fixtures.bounds("cnn")), batch);
     }
 
     @Test
