@@ -213,7 +213,9 @@ interface LinearOp {
      * A depthwise convolution (group = input channels, m outputs per channel) with libnd4j's depthwise ops in the kernel
      * layout [kH, kW, C, m], the one they hand to oneDNN: on MobileNetV2's 96×112×112 maps the layouts [m, C, kH, kW] and
      * [m, kH, kW, C] measured 20–40× slower. Asymmetric padding is applied explicitly; dilation is expanded into the
-     * kernel, as for {@link ConvOp}. The transposed pass is the input gradient of depthwise_conv2d_bp.
+     * kernel, as for {@link ConvOp}. The transposed pass: at stride 1 the forward op with the kernel rotated, strided
+     * with one kernel per channel {@link DepthwiseTranspose}, else the input gradient of depthwise_conv2d_bp
+     * (-Dlrp.depthwiseBackprop=true always takes that, to compare in benchmarks).
      */
     final class DepthwiseOp implements LinearOp {
         private static final int NCHW = 0, KH_KW_C_M = 0;
@@ -258,6 +260,14 @@ interface LinearOp {
             if (sH == 1 && sW == 1 && weight.size(3) == 1 && pads[0] < kH && pads[2] < kH && pads[1] < kW && pads[3] < kW) {
                 return transposeAsCorrelation(s, weight);
             }
+            if (weight.size(3) == 1 && JavaKernels.plainFloat(s) && !Boolean.getBoolean("lrp.depthwiseBackprop")) {
+                return DepthwiseTranspose.apply(s, weight, inH, inW, sH, sW, pads[0], pads[1]);
+            }
+            return transposeWithBackprop(s, weight, input);
+        }
+
+        /** The input gradient of depthwise_conv2d_bp (it also computes the weight gradient, discarded). */
+        INDArray transposeWithBackprop(INDArray s, INDArray weight, INDArray input) {
             long batch = input.size(0);
             long h = symmetric ? inH : inH + pads[0] + pads[2], w = symmetric ? inW : inW + pads[1] + pads[3];
             // the op reads the input for the weight gradient, which is discarded: the layer's own input, padded as forward pads it
