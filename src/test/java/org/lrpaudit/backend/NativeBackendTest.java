@@ -16,4 +16,12 @@ class NativeBackendTest {
             assertEquals(0, org.bytedeco.javacpp.Pointer.maxPhysicalBytes());
         }
     }
+
+    @Test
+    void reportsTheOpenMpWaitPolicyTheJvmStartedWith() {
+        // the build starts test JVMs with OMP_WAIT_POLICY=passive, as scripts/lrp-audit starts the job
+        assertEquals("passive", System.getenv("OMP_WAIT_POLICY"));
+        assertEquals("passive", NativeBackend.ensureLoaded().ompWaitPolicy());
+        assertTrue(NativeBackend.ensureLoaded().describe().contains("wait policy passive"));
+    }
 }
