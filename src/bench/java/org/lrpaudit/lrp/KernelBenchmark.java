@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The relevance pass's Java kernels against the libnd4j ops they replace, in one process, on MobileNetV2's largest
  * maps at batch 8 (in a workspace, as the engine runs): the stabilised division over [8, 96, 112, 112] (one pass
  * against sign, axpy, divide_no_nan) and the stride-2 depthwise transpose [8, 96, 56, 56] → [8, 96, 112, 112]
- * (against depthwise_conv2d_bp; the forward op for scale). Prints the median of 15 rounds after 5 of warm-up.
+ * (against depthwise_conv2d_bp; the forward op for scale); SiLU over [8, 96, 112, 112] (EfficientNet-B0's largest, the
+ * vector kernel against libnd4j's swish). Prints the median of 15 rounds after 5 of warm-up.
  * <pre>OMP_NUM_THREADS=2 java ... org.lrpaudit.lrp.KernelBenchmark</pre>
  */
 public final class KernelBenchmark {
@@ -27,7 +28,7 @@ public final class KernelBenchmark {
         INDArray w = op.weights(Nd4j.createFromArray(kernel).reshape(c, 1, 3, 3));
         INDArray s = Nd4j.randn(DataType.FLOAT, 8, c, h / 2, h / 2);
         int warmUp = 5, rounds = 15;
-        double[][] ms = new double[5][rounds];
+        double[][] ms = new double[7][rounds];
         for (int round = 0; round < warmUp + rounds; round++) {
             try (var ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(EnginePasses.WORKSPACE, "kernels")) {
                 long t0 = System.nanoTime();
@@ -41,14 +42,20 @@ public final class KernelBenchmark {
                 long t4 = System.nanoTime();
                 op.forward(z, w, null);
                 long t5 = System.nanoTime();
+                Silu.apply(z);
+                long t6 = System.nanoTime();
+                Silu.libnd4j(z);
+                long t7 = System.nanoTime();
                 if (round < warmUp) continue;
-                long[] t = {t0, t1, t2, t3, t4, t5};
-                for (int k = 0; k < 5; k++) ms[k][round - warmUp] = (t[k + 1] - t[k]) / 1e6;
+                long[] t = {t0, t1, t2, t3, t4, t5, t6, t7};
+                for (int k = 0; k < 7; k++) ms[k][round - warmUp] = (t[k + 1] - t[k]) / 1e6;
             }
         }
-        double[] m = new double[5];
-        for (int k = 0; k < 5; k++) { java.util.Arrays.sort(ms[k]); m[k] = ms[k][rounds / 2]; }
+        double[] m = new double[7];
+        for (int k = 0; k < 7; k++) { java.util.Arrays.sort(ms[k]); m[k] = ms[k][rounds / 2]; }
         System.out.printf("division [8,96,112,112]: one Java pass %.1f ms, libnd4j sign+axpy+divide_no_nan %.1f ms (%.2fx)%n", m[0], m[1], m[1] / m[0]);
         System.out.printf("stride-2 depthwise transpose: Java %.1f ms, depthwise_conv2d_bp %.1f ms (%.2fx); forward op %.1f ms%n", m[2], m[3], m[3] / m[2], m[4]);
+        System.out.printf("SiLU [8,96,112,112]: vector kernel %.1f ms%s, libnd4j swish %.1f ms (%.2fx)%n", m[5],
+                Silu.VECTOR_API ? "" : " (vector API absent: libnd4j's)", m[6], m[6] / m[5]);
     }
 }

@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.Relu6;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -70,7 +69,7 @@ final class PointwiseLayers {
                 case ERF -> erf(a);
                 case HARD_SWISH -> hardSigmoid(a, alpha, beta).muli(a);
                 case GELU -> erf(a.mul(1 / Math.sqrt(2))).addi(1).muli(a).muli(0.5);
-                case SILU -> Nd4j.exec(new Swish(a, a.ulike()));
+                case SILU -> Silu.apply(a);
                 case LEAKY_RELU -> Transforms.leakyRelu(a, alpha, true);
             };
         }
