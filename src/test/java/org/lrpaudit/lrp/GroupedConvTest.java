@@ -74,4 +74,23 @@ class GroupedConvTest {
         assertTrue(logits < 1e-5, "logits differ by " + logits);
         assertTrue(relevance < 1e-4, rule + ": relevance differs by " + relevance + " of its largest value");
     }
+
+    /** Per-group convolutions (large calls) and the dense kernel (small calls) give one grouped op the same sums. */
+    @org.junit.jupiter.api.Test
+    void perGroupAndDenseKernelPathsAgree() {
+        org.lrpaudit.backend.NativeBackend.ensureLoaded();
+        Conv2d c = conv("grouped", random(12, 2, 3, 3), 3, 2, new int[] {1, 0, 1, 1}); // 6 -> 12, 3 groups, stride 2
+        long[] in = {6, 9, 9};
+        GroupedOp perGroup = new GroupedOp(c, in, 0), denseKernel = new GroupedOp(c, in, Long.MAX_VALUE);
+        INDArray w = perGroup.weights(Nd4j.createFromArray(c.weight().data()).reshape(12, 2, 3, 3));
+        INDArray b = Nd4j.createFromArray(c.bias().data());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 6, 9, 9).subi(0.5);
+        INDArray z1 = perGroup.forward(x, w, b), z2 = denseKernel.forward(x, w, b);
+        assertTrue(z1.sub(z2).amaxNumber().doubleValue() < 1e-5 * z2.amaxNumber().doubleValue(), "forward differs");
+        INDArray s = Nd4j.rand(DataType.FLOAT, z1.shape());
+        INDArray c1 = perGroup.transpose(s, w, x), c2 = denseKernel.transpose(s, w, x);
+        assertTrue(java.util.Arrays.equals(c1.shape(), x.shape()), "transpose shape");
+        assertTrue(c1.sub(c2).amaxNumber().doubleValue() < 1e-5 * c2.amaxNumber().doubleValue(), "transpose differs");
+        assertTrue(c2.amaxNumber().doubleValue() > 0, "vacuous");
+    }
 }
