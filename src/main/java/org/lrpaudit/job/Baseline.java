@@ -66,6 +66,7 @@ final class Baseline {
     private BaselineMatches matches;
     private long carried;
     private double copySeconds;
+    private String copyMethod;
     private boolean withConcepts;
 
     private Baseline(String dir, JsonNode manifest) {
@@ -167,6 +168,22 @@ final class Baseline {
         carried += copied;
         long t0 = System.nanoTime();
         Broadcast<BaselineMatches.Matched> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(matched);
+        long fast = CarriedRows.copy(spark, imagesPath(), images, keys, shared, withConcepts);
+        if (fast >= 0 && fast != copied) throw new IllegalStateException("--baseline " + dir + ": copied " + fast + " rows of the " + copied + " matched; is the baseline being rewritten?");
+        if (fast < 0) copyThroughSpark(spark, images, shared);
+        copyMethod = fast >= 0 ? "file by file" : "through Spark";
+        shared.unpersist();
+        keys.unpersist(); // executors drop their copy; a second pass over the explain result (errors/ overflow) fetches it again
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        copySeconds = Math.round((copySeconds + seconds) * 1000) / 1000.0;
+        log.info(String.format(Locale.ROOT, "--baseline %s: %,d images carried over unchanged, copied in %.2f s (%s)", dir, copied, seconds,
+                fast >= 0 ? copyMethod : copyMethod + ": its images/ are in another Parquet layout"));
+        return copied;
+    }
+
+    /** The copy for a baseline whose files {@link CarriedRows} cannot take: read, filtered and written again by Spark. */
+    private void copyThroughSpark(SparkSession spark, String images, Broadcast<BaselineMatches.Matched> shared) {
+        BaselineMatches.Matched matched = shared.value();
         Broadcast<BaselineKeys> set = keys;
         Column copies = functions.udf((UDF3<String, Integer, String, Integer>) (id, label, hash) -> {
             int i = set.value().indexOf(SHA256.get(), id, label, hash);
@@ -180,12 +197,6 @@ final class Baseline {
         rows = matched.repeats().isEmpty() ? rows.where(copies.gt(0)) // the usual case: each row once
                 : rows.withColumn("copies", copies).where(col("copies").gt(0)).withColumn("copy", explode(array_repeat(lit(true), col("copies"))));
         LrpAudit.writeImageRows(explainedLayout(rows.select(columns)), images, SaveMode.Append);
-        shared.unpersist();
-        keys.unpersist(); // executors drop their copy; a second pass over the explain result (errors/ overflow) fetches it again
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        copySeconds = Math.round((copySeconds + seconds) * 1000) / 1000.0;
-        log.info(String.format(Locale.ROOT, "--baseline %s: %,d images carried over unchanged, copied in %.2f s", dir, copied, seconds));
-        return copied;
     }
 
     /**
@@ -214,7 +225,8 @@ final class Baseline {
         out.put("run_id", runId());
         out.put("comparable", reason == null);
         out.put("reason", reason);
-        out.put("copy_seconds", copySeconds); // part of the explain phase: Parquet decodes and re-encodes every carried row
+        out.put("copy_seconds", copySeconds); // part of the explain phase
+        out.put("copy", copyMethod); // "file by file" (CarriedRows), "through Spark" (a baseline in another layout), null if nothing was carried
         return out;
     }
 

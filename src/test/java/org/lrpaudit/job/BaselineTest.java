@@ -137,6 +137,33 @@ class BaselineTest extends SparkTest {
         assertEquals(421 - now, incremental.carriedOver());
         List<Row> errors = spark.read().parquet(tmp.resolve("incremental/errors").toString()).collectAsList();
         assertEquals(BROKEN, errors.get(0).getAs(Columns.IMAGE_ID));
+        assertEquals("file by file", manifest(tmp.resolve("incremental")).at("/baseline/copy").asText());
+    }
+
+    /**
+     * A baseline whose images/ are in Spark's three-level list layout (an older lrp-audit's, or a session that set the
+     * layout) cannot be copied file by file into this run's layout: its rows go through Spark, with the same result.
+     */
+    @Test
+    void aBaselineInAnotherLayoutIsCopiedThroughSpark() throws IOException {
+        Path old = tmp.resolve("base-three-level");
+        Files.createDirectories(old);
+        Files.copy(tmp.resolve("base/_manifest.json"), old.resolve("_manifest.json"));
+        spark.conf().set(Columns.LIST_LAYOUT_SETTING, "false");
+        try {
+            spark.read().parquet(tmp.resolve("base/images").toString()).write().parquet(old.resolve("images").toString());
+        } finally {
+            spark.conf().unset(Columns.LIST_LAYOUT_SETTING);
+        }
+        Path out = tmp.resolve("incremental-from-three-level");
+        long engine = engineImages(() -> audit(input, out, "--baseline", old.toString(), "--spray", "off"));
+        assertEquals(changed.size() + added.size() + 1, engine);
+        assertEquals("through Spark", manifest(out).at("/baseline/copy").asText());
+        Map<String, Row> inc = byId(out.resolve("images")), full = byId(tmp.resolve("full/images"));
+        assertEquals(full.keySet(), inc.keySet());
+        StructType schema = spark.read().parquet(tmp.resolve("full/images").toString()).schema();
+        for (String id : full.keySet()) assertRowsClose(schema, full.get(id), inc.get(id), id);
+        assertEquals(parquetSchemas(tmp.resolve("full/images")), parquetSchemas(out.resolve("images")));
     }
 
     @Test
