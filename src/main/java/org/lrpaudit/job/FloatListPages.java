@@ -90,26 +90,25 @@ final class FloatListPages {
     private void readRow() throws IOException {
         rowEntries = 0;
         rowBytes = 0;
-        int runStart = valueAt, run = 0; // defined values of the row in the current source page: contiguous
         for (boolean first = true; left > 0; first = false) {
-            if (at == entries) {
-                takeValues(runStart, run);
-                nextPage();
-                runStart = 0;
-                run = 0;
+            if (at == entries) nextPage();
+            if (!first && rl[at] == 0) break; // the next row starts on this page
+            int end = at + 1; // the row's entries on this page: up to the next repetition level 0
+            while (end < entries && rl[end] != 0) end++;
+            int n = end - at, defined = 0;
+            if (rowEntries + n > rowRl.length) {
+                rowRl = Arrays.copyOf(rowRl, Math.max(2 * rowRl.length, rowEntries + n));
+                rowDl = Arrays.copyOf(rowDl, rowRl.length);
             }
-            if (!first && rl[at] == 0) break;
-            if (rowEntries == rowRl.length) {
-                rowRl = Arrays.copyOf(rowRl, 2 * rowEntries);
-                rowDl = Arrays.copyOf(rowDl, 2 * rowEntries);
-            }
-            rowRl[rowEntries] = rl[at];
-            rowDl[rowEntries++] = dl[at];
-            if (dl[at] == maxDl) run++;
-            at++;
-            left--;
+            System.arraycopy(rl, at, rowRl, rowEntries, n);
+            System.arraycopy(dl, at, rowDl, rowEntries, n);
+            for (int k = at; k < end; k++) if (dl[k] == maxDl) defined++;
+            takeValues(valueAt, defined); // a row's values are contiguous on a page
+            rowEntries += n;
+            at = end;
+            left -= n;
+            if (end < entries) break;
         }
-        takeValues(runStart, run);
     }
 
     private void takeValues(int start, int count) {
