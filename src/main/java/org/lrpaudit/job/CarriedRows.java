@@ -47,7 +47,8 @@ final class CarriedRows {
         try {
             List<String> files = parquetFiles(conf, baselineImages);
             if (files.isEmpty()) return 0;
-            ParquetRowCopy copier = new ParquetRowCopy(codec(spark), concepts ? Set.of() : Set.of(Columns.CONCEPTS));
+            CompressionCodecName codec = codec(spark);
+            ParquetRowCopy copier = new ParquetRowCopy(codec, concepts ? Set.of() : Set.of(Columns.CONCEPTS));
             boolean twoLevel = Boolean.parseBoolean(spark.conf().get(Columns.LIST_LAYOUT_SETTING, LrpAudit.IMAGES_SESSION_SETTINGS.get(Columns.LIST_LAYOUT_SETTING)));
             String expected = layout(twoLevel).toString();
             Broadcast<SerializableConfiguration> shared = jsc.broadcast(new SerializableConfiguration(conf));
@@ -67,7 +68,7 @@ final class CarriedRows {
             FileSystem fs = staging.getFileSystem(conf);
             if (written.stream().anyMatch(w -> w[1] == null)) return -1;
             long rows = 0;
-            String extension = codec(spark).getExtension() + ".parquet";
+            String extension = codec.getExtension() + ".parquet";
             for (int i = 0; i < written.size(); i++) {
                 long n = Long.parseLong(written.get(i)[1]);
                 if (n == 0) continue;

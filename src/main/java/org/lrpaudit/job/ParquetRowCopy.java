@@ -29,6 +29,7 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -237,8 +238,7 @@ final class ParquetRowCopy implements Serializable {
             for (int k = 0; k < keys.length; k++) {
                 ColumnDescriptor d = all.get(keys[k]);
                 types[k] = d.getPrimitiveType().getPrimitiveTypeName();
-                text[k] = d.getPrimitiveType().getLogicalTypeAnnotation() != null
-                        && d.getPrimitiveType().getLogicalTypeAnnotation().toString().startsWith("STRING");
+                text[k] = d.getPrimitiveType().getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
                 ColumnReader in = new ColumnReaderImpl(d, group.getPageReader(d), NO_CONVERTER, version);
                 int max = d.getMaxDefinitionLevel();
                 for (int r = 0; r < rows; r++) {
@@ -321,15 +321,12 @@ final class ParquetRowCopy implements Serializable {
                 skip(row);
                 for (int i = 0; i < times; i++) out.writeNull(0, 0);
             } else if (times == 1) {
-                if (type == PrimitiveTypeName.FLOAT) copyFloats(); // the heatmap: most of the bytes
-                else {
-                    do {
-                        int rl = in.getCurrentRepetitionLevel(), dl = in.getCurrentDefinitionLevel();
-                        if (dl == max) write(rl, dl, read());
-                        else out.writeNull(rl, dl);
-                        next();
-                    } while (inRow());
-                }
+                do {
+                    int rl = in.getCurrentRepetitionLevel(), dl = in.getCurrentDefinitionLevel();
+                    if (dl == max) copyValue(rl, dl);
+                    else out.writeNull(rl, dl);
+                    next();
+                } while (inRow());
             } else {
                 replay.clear();
                 do {
@@ -346,15 +343,19 @@ final class ParquetRowCopy implements Serializable {
             }
         }
 
-        private void copyFloats() {
-            do {
-                int rl = in.getCurrentRepetitionLevel(), dl = in.getCurrentDefinitionLevel();
-                if (dl == max) out.write(in.getFloat(), rl, dl);
-                else out.writeNull(rl, dl);
-                next();
-            } while (inRow());
+        /** The reader's current value to the writer, unboxed and uncopied (written before the reader moves on). */
+        private void copyValue(int rl, int dl) {
+            switch (type) {
+                case INT32 -> out.write(in.getInteger(), rl, dl);
+                case INT64 -> out.write(in.getLong(), rl, dl);
+                case FLOAT -> out.write(in.getFloat(), rl, dl);
+                case DOUBLE -> out.write(in.getDouble(), rl, dl);
+                case BOOLEAN -> out.write(in.getBoolean(), rl, dl);
+                default -> out.write(in.getBinary(), rl, dl);
+            }
         }
 
+        /** The current value kept for replay (a row written more than once). */
         private Object read() {
             return switch (type) {
                 case INT32 -> in.getInteger();
