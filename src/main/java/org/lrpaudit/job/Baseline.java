@@ -19,7 +19,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,16 +27,14 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF3;
-import org.apache.spark.sql.catalyst.encoders.ExpressionEncoder;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -138,18 +135,15 @@ final class Baseline {
         }
         String then = manifest.at("/input/path").asText(null);
         if (!input.equals(then)) log.info("--baseline {} read {}, this run reads {}: carried rows keep their source column", dir, then, input);
-        List<Row> parts = images.select(Columns.IMAGE_ID, Columns.LABEL, Columns.CONTENT_SHA256).where(col(Columns.CONTENT_SHA256).isNotNull())
-                .mapPartitions(new Fingerprints(), ExpressionEncoder.apply(Fingerprints.SCHEMA)).collectAsList();
-        int n = parts.stream().mapToInt(p -> ((byte[]) p.get(0)).length / 16).sum();
-        long[] hi = new long[n], lo = new long[n];
-        int i = 0;
-        for (Row p : parts) {
-            ByteBuffer b = ByteBuffer.wrap((byte[]) p.get(0));
-            for (; b.hasRemaining(); i++) { hi[i] = b.getLong(); lo[i] = b.getLong(); }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        BaselineKeys set;
+        try {
+            set = readKeys(jsc, CarriedRows.parquetFiles(spark.sparkContext().hadoopConfiguration(), imagesPath()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("--baseline " + dir + ": cannot list its images/: " + e.getMessage(), e);
         }
-        BaselineKeys set = BaselineKeys.of(hi, lo);
-        log.info("--baseline {} (run {}): {} images, {} keys broadcast ({} MB)", dir, runId(), n, set.size(), set.size() * 16 / 1_000_000);
-        keys = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(set);
+        log.info("--baseline {} (run {}): {} keys broadcast ({} MB)", dir, runId(), set.size(), set.size() * 16 / 1_000_000);
+        keys = jsc.broadcast(set);
         matches = new BaselineMatches();
         spark.sparkContext().register(matches, "lrp-audit baseline matches");
         return new Matcher(keys, matches);
@@ -295,24 +289,43 @@ final class Baseline {
         }
     }
 
-    /** A partition of the baseline's (image_id, label, content_sha256) as one row of 16-byte fingerprints. */
-    static final class Fingerprints implements MapPartitionsFunction<Row, Row> {
-        static final StructType SCHEMA = new StructType().add("fingerprints", DataTypes.BinaryType, false);
+    /**
+     * The fingerprints of every baseline row that has a content hash, read from the key columns alone (parquet-mr's
+     * column readers, in any list layout): a few files per Spark task.
+     */
+    private static BaselineKeys readKeys(JavaSparkContext jsc, List<String> files) {
+        if (files.isEmpty()) return BaselineKeys.of(new long[0], new long[0]);
+        Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(jsc.hadoopConfiguration()));
+        List<byte[]> parts = jsc.parallelize(files, Math.min(files.size(), 4 * jsc.defaultParallelism()))
+                .map(file -> fingerprints(conf.value().value(), file)).collect();
+        conf.unpersist();
+        int n = parts.stream().mapToInt(p -> p.length / 16).sum();
+        long[] hi = new long[n], lo = new long[n];
+        int i = 0;
+        for (byte[] part : parts) {
+            for (ByteBuffer b = ByteBuffer.wrap(part); b.hasRemaining(); i++) {
+                hi[i] = b.getLong();
+                lo[i] = b.getLong();
+            }
+        }
+        return BaselineKeys.of(hi, lo);
+    }
 
-        @Override public Iterator<Row> call(Iterator<Row> rows) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                MessageDigest sha256 = SHA256.get();
-                while (rows.hasNext()) {
-                    Row r = rows.next();
-                    long[] f = BaselineKeys.fingerprint(sha256, r.getString(0), r.isNullAt(1) ? null : r.getInt(1), r.getString(2));
-                    out.writeLong(f[0]);
-                    out.writeLong(f[1]);
-                }
+    /** A baseline file's fingerprints, 16 bytes per row that has a content hash. */
+    private static byte[] fingerprints(Configuration conf, String file) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        MessageDigest sha256 = SHA256.get();
+        ParquetKeys.forEach(conf, new Path(file), CarriedRows.KEYS, k -> {
+            if (k[0] == null || k[2] == null) return;
+            long[] f = BaselineKeys.fingerprint(sha256, (String) k[0], (Integer) k[1], (String) k[2]);
+            try {
+                out.writeLong(f[0]);
+                out.writeLong(f[1]);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return List.of(RowFactory.create((Object) bytes.toByteArray())).iterator();
-        }
+        });
+        return bytes.toByteArray();
     }
 }

@@ -29,7 +29,7 @@ import org.lrpaudit.output.Columns;
  * the successful attempts wrote into images/, so a retried or failed attempt leaves nothing behind in the table.
  */
 final class CarriedRows {
-    private static final List<String> KEYS = List.of(Columns.IMAGE_ID, Columns.LABEL, Columns.CONTENT_SHA256);
+    static final List<String> KEYS = List.of(Columns.IMAGE_ID, Columns.LABEL, Columns.CONTENT_SHA256);
 
     private CarriedRows() {}
 
@@ -95,7 +95,8 @@ final class CarriedRows {
                 .convert(Baseline.IMAGES_LAYOUT);
     }
 
-    private static List<String> parquetFiles(Configuration conf, String dir) throws IOException {
+    /** The Parquet files of a table folder, sorted; those readers skip (names starting with "_" or ".") left out. */
+    static List<String> parquetFiles(Configuration conf, String dir) throws IOException {
         Path path = new Path(dir);
         List<String> files = new ArrayList<>();
         for (FileStatus f : path.getFileSystem(conf).listStatus(path)) {

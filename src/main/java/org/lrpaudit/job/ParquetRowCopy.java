@@ -28,8 +28,6 @@ import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -83,8 +81,8 @@ final class ParquetRowCopy implements Serializable {
             MessageType schema = meta.getSchema();
             if (expected != null && !expected.equals(schema)) return null;
             List<ColumnDescriptor> columns = schema.getColumns();
-            int[] keys = keyColumns.stream().mapToInt(k -> topLevel(columns, k, source)).toArray();
-            VersionParser.ParsedVersion version = version(meta.getCreatedBy());
+            int[] keys = keyColumns.stream().mapToInt(k -> ParquetKeys.topLevel(columns, k, source)).toArray();
+            VersionParser.ParsedVersion version = ParquetKeys.version(meta.getCreatedBy());
             if (reader.getFooter().getBlocks().isEmpty()) return new Result(0, 0, 0);
             ParquetProperties props = properties(reader.getFooter().getBlocks().get(0));
             boolean[] inBulk = new boolean[columns.size()];
@@ -102,7 +100,7 @@ final class ParquetRowCopy implements Serializable {
                 for (PageReadStore group; (group = reader.readNextRowGroup()) != null; ) {
                     int rows = Math.toIntExact(group.getRowCount());
                     read += rows;
-                    KeyValues keyValues = new KeyValues(group, columns, keys, version, rows);
+                    ParquetKeys.Values keyValues = new ParquetKeys.Values(group, columns, keys, version, rows);
                     int[] n = new int[rows];
                     long kept = 0;
                     for (int r = 0; r < rows; r++) kept += n[r] = copies.of(keyValues.row(r));
@@ -142,7 +140,7 @@ final class ParquetRowCopy implements Serializable {
         return b.build();
     }
 
-    private void copyGroup(PageReadStore group, MessageType schema, List<ColumnDescriptor> columns, boolean[] inBulk, KeyValues keyValues,
+    private void copyGroup(PageReadStore group, MessageType schema, List<ColumnDescriptor> columns, boolean[] inBulk, ParquetKeys.Values keyValues,
             VersionParser.ParsedVersion version, int[] n, long kept, ParquetProperties props, CodecFactory.BytesCompressor compressor,
             ParquetFileWriter writer) throws IOException {
         ColumnChunkPageWriteStore pages = new ColumnChunkPageWriteStore(compressor, schema, props.getAllocator(),
@@ -168,7 +166,7 @@ final class ParquetRowCopy implements Serializable {
             ColumnWriter out = store.getColumnWriter(d);
             boolean asNull = nulled.contains(d.getPath()[0]);
             int k = keyValues.indexOf(c);
-            copiers.add(k >= 0 ? new KeyCopier(keyValues, k, out, asNull) : new ValueCopier(new ColumnReaderImpl(d, group.getPageReader(d), NO_CONVERTER, version), out, asNull));
+            copiers.add(k >= 0 ? new KeyCopier(keyValues, k, out, asNull) : new ValueCopier(new ColumnReaderImpl(d, group.getPageReader(d), ParquetKeys.NO_CONVERTER, version), out, asNull));
         }
         for (int r = 0; r < n.length; r++) {
             if (n[r] == 0) {
@@ -192,25 +190,6 @@ final class ParquetRowCopy implements Serializable {
         return false;
     }
 
-    private static int topLevel(List<ColumnDescriptor> columns, String name, Path source) {
-        for (int c = 0; c < columns.size(); c++) {
-            ColumnDescriptor d = columns.get(c);
-            if (d.getPath().length == 1 && d.getPath()[0].equals(name)) return c;
-        }
-        throw new IllegalArgumentException(source + " has no top-level column " + name);
-    }
-
-    private static VersionParser.ParsedVersion version(String createdBy) {
-        try {
-            return createdBy == null ? null : VersionParser.parse(createdBy);
-        } catch (VersionParser.VersionParseException | RuntimeException e) {
-            return null; // only used to work around bugs of old writers
-        }
-    }
-
-    /** Values are read with getX(), never pushed to a converter. */
-    private static final PrimitiveConverter NO_CONVERTER = new PrimitiveConverter() {};
-
     /** One column of the target: copies or skips a source row's values. */
     private interface ColumnCopier {
         void copy(int row, int times) throws IOException;
@@ -218,60 +197,13 @@ final class ParquetRowCopy implements Serializable {
         void skip(int row) throws IOException;
     }
 
-    /**
-     * A column read once, up front, for the row choice (key columns are not repeated: a value or null per row). Their
-     * pages are consumed by then, so the copy writes these from memory.
-     */
-    private static final class KeyValues {
-        private final int[] columns;
-        private final Object[][] values; // [key][row]: Binary or Integer (as stored), or null
-        private final int[][] levels;
-        private final PrimitiveTypeName[] types;
-        private final boolean[] text;
-
-        KeyValues(PageReadStore group, List<ColumnDescriptor> all, int[] keys, VersionParser.ParsedVersion version, int rows) {
-            columns = keys;
-            values = new Object[keys.length][rows];
-            levels = new int[keys.length][rows];
-            types = new PrimitiveTypeName[keys.length];
-            text = new boolean[keys.length];
-            for (int k = 0; k < keys.length; k++) {
-                ColumnDescriptor d = all.get(keys[k]);
-                types[k] = d.getPrimitiveType().getPrimitiveTypeName();
-                text[k] = d.getPrimitiveType().getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
-                ColumnReader in = new ColumnReaderImpl(d, group.getPageReader(d), NO_CONVERTER, version);
-                int max = d.getMaxDefinitionLevel();
-                for (int r = 0; r < rows; r++) {
-                    int dl = in.getCurrentDefinitionLevel();
-                    levels[k][r] = dl;
-                    if (dl == max) values[k][r] = types[k] == PrimitiveTypeName.INT32 ? (Object) in.getInteger() : in.getBinary().copy();
-                    in.consume();
-                }
-            }
-        }
-
-        int indexOf(int column) {
-            for (int k = 0; k < columns.length; k++) if (columns[k] == column) return k;
-            return -1;
-        }
-
-        Object[] row(int r) {
-            Object[] out = new Object[columns.length];
-            for (int k = 0; k < columns.length; k++) {
-                Object v = values[k][r];
-                out[k] = v instanceof Binary b && text[k] ? b.toStringUsingUTF8() : v;
-            }
-            return out;
-        }
-    }
-
     private static final class KeyCopier implements ColumnCopier {
-        private final KeyValues keys;
+        private final ParquetKeys.Values keys;
         private final int k;
         private final ColumnWriter out;
         private final boolean asNull;
 
-        KeyCopier(KeyValues keys, int k, ColumnWriter out, boolean asNull) {
+        KeyCopier(ParquetKeys.Values keys, int k, ColumnWriter out, boolean asNull) {
             this.keys = keys;
             this.k = k;
             this.out = out;
@@ -279,11 +211,11 @@ final class ParquetRowCopy implements Serializable {
         }
 
         @Override public void copy(int row, int times) {
-            Object v = asNull ? null : keys.values[k][row];
+            Object v = asNull ? null : keys.value(k, row);
             for (int i = 0; i < times; i++) {
-                if (v == null) out.writeNull(0, asNull ? 0 : keys.levels[k][row]);
-                else if (v instanceof Integer x) out.write(x, 0, keys.levels[k][row]);
-                else out.write((Binary) v, 0, keys.levels[k][row]);
+                if (v == null) out.writeNull(0, asNull ? 0 : keys.level(k, row));
+                else if (v instanceof Integer x) out.write(x, 0, keys.level(k, row));
+                else out.write((Binary) v, 0, keys.level(k, row));
             }
         }
 
