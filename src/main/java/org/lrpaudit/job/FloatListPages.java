@@ -45,7 +45,6 @@ final class FloatListPages {
     private int[] rowRl = new int[1024], rowDl = new int[1024]; // the row being copied
     private int rowEntries, rowBytes;
     private byte[] rowValues = new byte[4096];
-    private float[] rowFloats = new float[1024];
 
     private int[] pageRl = new int[4096], pageDl = new int[4096]; // the target page
     private int pageEntries, pageBytes, pageRows;
@@ -141,23 +140,27 @@ final class FloatListPages {
      */
     private void updateStats() {
         if (rowBytes == 0) return;
-        if (rowFloats.length < rowBytes / 4) rowFloats = new float[rowValues.length / 4];
-        ByteBuffer.wrap(rowValues, 0, rowBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(rowFloats, 0, rowBytes / 4);
-        float min = rowFloats[0], max = min;
-        boolean nan = false;
-        for (int i = 0; i < rowBytes / 4; i++) {
-            float v = rowFloats[i];
-            nan |= v != v;
-            min = Math.min(min, v); // Math.min/max order -0.0 below 0.0, as Float.compare does
-            max = Math.max(max, v);
+        // Float.compare's order (parquet's for FLOAT statistics: -0.0 below 0.0) as signed int order: flip the
+        // magnitude bits of negative values. Integer min/max over the raw bits, no float conversion; NaN (beyond
+        // ±infinity in this order) sends the row value by value, as parquet-mr's writer treats it.
+        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
+        for (int at = 0; at < rowBytes; at += 4) {
+            int bits = (int) LITTLE_ENDIAN_INT.get(rowValues, at);
+            int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
+            min = Math.min(min, ordered);
+            max = Math.max(max, ordered);
         }
-        if (nan) {
-            for (int i = 0; i < rowBytes / 4; i++) stats.updateStats(rowFloats[i]);
+        if (max > POSITIVE_INFINITY_ORDERED || min < NEGATIVE_INFINITY_ORDERED) {
+            for (int at = 0; at < rowBytes; at += 4) stats.updateStats(Float.intBitsToFloat((int) LITTLE_ENDIAN_INT.get(rowValues, at)));
         } else {
-            stats.updateStats(min);
-            stats.updateStats(max);
+            stats.updateStats(Float.intBitsToFloat(min ^ ((min >> 31) & 0x7fffffff)));
+            stats.updateStats(Float.intBitsToFloat(max ^ ((max >> 31) & 0x7fffffff)));
         }
     }
+
+    private static final java.lang.invoke.VarHandle LITTLE_ENDIAN_INT = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int POSITIVE_INFINITY_ORDERED = Float.floatToRawIntBits(Float.POSITIVE_INFINITY);
+    private static final int NEGATIVE_INFINITY_ORDERED = Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) ^ 0x7fffffff;
 
     private void flushPage() throws IOException {
         BytesInput page = BytesInput.concat(levels(pageRl, pageEntries, rlWidth), levels(pageDl, pageEntries, dlWidth),

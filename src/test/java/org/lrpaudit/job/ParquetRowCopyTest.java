@@ -113,6 +113,63 @@ class ParquetRowCopyTest extends SparkTest {
     }
 
     /**
+     * The heatmap's statistics in the copy (chunk min, max, nulls; the page index's min and max) are those parquet-mr
+     * writes for the same rows. Each case is one row of special values (NaN, -0.0 beside 0.0, only -0.0, infinities,
+     * only negatives) among rows of 0.0, so that the page's extremes are that row's; all rows kept or every third left
+     * out, against Spark's write of the kept rows.
+     */
+    @Test
+    void heatmapStatisticsAreParquetsOwnForSpecialValues() throws IOException {
+        float[][] special = {{0.5f, Float.NaN, -2f}, {0.0f, -0.0f, 0.0f}, {-0.0f, -0.0f}, {Float.NEGATIVE_INFINITY, 1f, Float.POSITIVE_INFINITY},
+                {-3f, -1f}, {Float.NaN}, {2f, 7f}};
+        int n = 0;
+        for (int skip : new int[] {0, 3}) {
+            for (float[] values : special) {
+                for (int at : new int[] {0, 5}) { // first row of the page, or a later one
+                    List<Row> all = new ArrayList<>(), kept = new ArrayList<>();
+                    for (int i = 0; i < 10; i++) {
+                        Row r = RowFactory.create("r" + i, 1, "h" + i, 0.5, 1L, true, null, i == at ? values : new float[] {0.0f}, null, Map.of());
+                        all.add(r);
+                        if (skip == 0 || i % skip != 0) kept.add(r);
+                    }
+                    String name = "special-" + n++;
+                    Path source = tmp.resolve(name), expected = tmp.resolve(name + "-expected"), target = tmp.resolve(name + "-copy.parquet");
+                    spark.conf().set(Columns.LIST_LAYOUT_SETTING, "true");
+                    try {
+                        spark.createDataFrame(all, SCHEMA).coalesce(1).write().options(LrpAudit.parquetOptions()).parquet(source.toString());
+                        spark.createDataFrame(kept, SCHEMA).coalesce(1).write().options(LrpAudit.parquetOptions()).parquet(expected.toString());
+                    } finally {
+                        spark.conf().unset(Columns.LIST_LAYOUT_SETTING);
+                    }
+                    int leaveOut = skip;
+                    ParquetRowCopy.Result r = new ParquetRowCopy(CompressionCodecName.SNAPPY, Set.of()).copy(new Configuration(), hadoop(parts(source).get(0)),
+                            hadoop(target), List.of("id", "label", "hash"), k -> leaveOut != 0 && Integer.parseInt(((String) k[0]).substring(1)) % leaveOut == 0 ? 0 : 1, null);
+                    assertEquals(1, r.bulkColumns(), "the heatmap in bulk");
+                    assertEquals(heatmapStatistics(parts(expected).get(0)), heatmapStatistics(target), java.util.Arrays.toString(values) + " at " + at + ", skip " + skip);
+                }
+            }
+        }
+    }
+
+    /** The heatmap column's chunk statistics and its page index's min and max, as text. */
+    private static String heatmapStatistics(Path part) throws IOException {
+        try (var reader = ParquetFileReader.open(HadoopInputFile.fromPath(hadoop(part), new Configuration()))) {
+            StringBuilder out = new StringBuilder();
+            for (var block : reader.getFooter().getBlocks()) {
+                for (var chunk : block.getColumns()) {
+                    if (!chunk.getPath().toDotString().equals("heatmap.array")) continue;
+                    var index = reader.readColumnIndex(chunk);
+                    out.append(chunk.getStatistics()).append(" nulls ").append(chunk.getStatistics().getNumNulls()).append(" pages ")
+                            .append(index == null ? "none" : index.getMinValues().stream().map(b -> b.order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0)).toList()
+                                    + " " + index.getMaxValues().stream().map(b -> b.order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0)).toList()
+                                    + " null pages " + index.getNullPages());
+                }
+            }
+            return out.toString();
+        }
+    }
+
+    /**
      * A column tries a dictionary in the copy only where the source's writer kept one: label (10 values) does, the
      * heatmap floats (never repeating) do not, and with the writer told not to, label does not either.
      */
