@@ -19,10 +19,12 @@ import org.lrpaudit.job.SessionSettings;
 
 /**
  * The images/ Parquet write alone, on one task: rows of the images/ schema with random 28×28 heatmaps, cached in
- * memory, written in Spark's standard three-level list layout and in the two-level layout the job uses, alternating.
+ * memory, written in Spark's standard three-level list layout and in the two-level layout the job uses, and in the
+ * two-level layout with Parquet's default dictionary attempt on the float arrays (what {@link LrpAudit#parquetOptions}
+ * turns off), alternating.
  */
 final class ImagesWriteBenchmark {
-    record Result(int rows, Stats threeLevel, Stats twoLevel) {}
+    record Result(int rows, Stats threeLevel, Stats twoLevel, Stats twoLevelDictionary) {}
 
     Result run(int rows, int rounds) throws Exception {
         SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false")
@@ -30,23 +32,26 @@ final class ImagesWriteBenchmark {
         Dataset<Row> table = spark.createDataFrame(rows(rows, 28 * 28), Columns.IMAGES).coalesce(1).cache();
         table.count();
         Path out = Files.createTempDirectory("lrp-bench-write");
-        List<Double> three = new ArrayList<>(), two = new ArrayList<>();
+        List<Double> three = new ArrayList<>(), two = new ArrayList<>(), dictionary = new ArrayList<>();
         for (int round = 0; round < rounds + 1; round++) { // round 0 warms the JIT
-            double a = write(spark, table, out.resolve("three-level"), false), b = write(spark, table, out.resolve("two-level"), true);
-            System.err.printf(Locale.ROOT, "  images/ write round %d: three-level %.2f s, two-level %.2f s%n", round, a, b);
+            double a = write(spark, table, out.resolve("three-level"), false, true), b = write(spark, table, out.resolve("two-level"), true, true),
+                    c = write(spark, table, out.resolve("two-level-dictionary"), true, false);
+            System.err.printf(Locale.ROOT, "  images/ write round %d: three-level %.2f s, two-level %.2f s, two-level with dictionary %.2f s%n", round, a, b, c);
             if (round == 0) continue;
             three.add(a);
             two.add(b);
+            dictionary.add(c);
         }
         table.unpersist();
-        return new Result(rows, Stats.of(three), Stats.of(two));
+        return new Result(rows, Stats.of(three), Stats.of(two), Stats.of(dictionary));
     }
 
-    private static double write(SparkSession spark, Dataset<Row> table, Path dir, boolean twoLevel) {
+    /** @param noFloatDictionary the job's writer options; false: Parquet's default dictionary attempt on every column */
+    private static double write(SparkSession spark, Dataset<Row> table, Path dir, boolean twoLevel, boolean noFloatDictionary) {
         var layout = twoLevel ? LrpAudit.IMAGES_SESSION_SETTINGS : java.util.Map.of(Columns.LIST_LAYOUT_SETTING, "false");
         try (SessionSettings.Applied applied = SessionSettings.apply(spark, layout)) {
             long t0 = System.nanoTime();
-            table.write().mode("overwrite").options(LrpAudit.parquetOptions()).parquet(dir.toString());
+            table.write().mode("overwrite").options(noFloatDictionary ? LrpAudit.parquetOptions() : java.util.Map.of()).parquet(dir.toString());
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (spark.read().parquet(dir.toString()).count() != table.count()) throw new IllegalStateException("rows lost in " + dir);
             return seconds;

@@ -96,12 +96,14 @@ public final class LrpBenchmark {
     private static void write(ImagesWriteBenchmark.Result r) {
         System.out.printf(Locale.ROOT, "%nimages/ Parquet write, %,d rows of 28x28 heatmaps, one task%n%-40s %9s %9s  %s%n", r.rows(),
                 "list layout", "rows/s", "us/row", "median s (min, max)");
-        for (var e : List.of(java.util.Map.entry("three-level (Spark's default)", r.threeLevel()), java.util.Map.entry("two-level (the job's)", r.twoLevel()))) {
+        for (var e : List.of(java.util.Map.entry("three-level (Spark's default)", r.threeLevel()), java.util.Map.entry("two-level (the job's)", r.twoLevel()),
+                java.util.Map.entry("two-level, float dictionary tried", r.twoLevelDictionary()))) {
             Stats s = e.getValue();
             System.out.printf(Locale.ROOT, "%-40s %9.0f %9.1f  %.2f (%.2f, %.2f)%n", e.getKey(), r.rows() / s.median(), 1e6 * s.median() / r.rows(),
                     s.median(), s.min(), s.max());
         }
         System.out.printf(Locale.ROOT, "two-level / three-level throughput: %.2fx%n", r.threeLevel().median() / r.twoLevel().median());
+        System.out.printf(Locale.ROOT, "float dictionary off / tried throughput: %.2fx%n", r.twoLevelDictionary().median() / r.twoLevel().median());
     }
 
     private static void row(String name, int n, Stats s) {
