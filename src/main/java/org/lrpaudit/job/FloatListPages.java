@@ -145,22 +145,24 @@ final class FloatListPages {
         // ±infinity in this order) sends the row value by value, as parquet-mr's writer treats it.
         int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
         for (int at = 0; at < rowBytes; at += 4) {
-            int bits = (int) LITTLE_ENDIAN_INT.get(rowValues, at);
-            int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
+            int ordered = ordered((int) LITTLE_ENDIAN_INT.get(rowValues, at));
             min = Math.min(min, ordered);
             max = Math.max(max, ordered);
         }
         if (max > POSITIVE_INFINITY_ORDERED || min < NEGATIVE_INFINITY_ORDERED) {
             for (int at = 0; at < rowBytes; at += 4) stats.updateStats(Float.intBitsToFloat((int) LITTLE_ENDIAN_INT.get(rowValues, at)));
         } else {
-            stats.updateStats(Float.intBitsToFloat(min ^ ((min >> 31) & 0x7fffffff)));
-            stats.updateStats(Float.intBitsToFloat(max ^ ((max >> 31) & 0x7fffffff)));
+            stats.updateStats(Float.intBitsToFloat(ordered(min)));
+            stats.updateStats(Float.intBitsToFloat(ordered(max)));
         }
     }
 
     private static final java.lang.invoke.VarHandle LITTLE_ENDIAN_INT = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int POSITIVE_INFINITY_ORDERED = Float.floatToRawIntBits(Float.POSITIVE_INFINITY);
-    private static final int NEGATIVE_INFINITY_ORDERED = Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) ^ 0x7fffffff;
+    private static final int POSITIVE_INFINITY_ORDERED = ordered(Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
+    private static final int NEGATIVE_INFINITY_ORDERED = ordered(Float.floatToRawIntBits(Float.NEGATIVE_INFINITY));
+
+    /** Float bits to an int whose signed order is Float.compare's, and back (the mapping is its own inverse). */
+    private static int ordered(int bits) { return bits ^ ((bits >> 31) & 0x7fffffff); }
 
     private void flushPage() throws IOException {
         BytesInput page = BytesInput.concat(levels(pageRl, pageEntries, rlWidth), levels(pageDl, pageEntries, dlWidth),
