@@ -141,7 +141,7 @@ public final class DatasetSources {
         } catch (IOException e) {
             throw new IllegalArgumentException("--input " + input + " cannot be listed: " + e.getMessage());
         }
-        HadoopConf shared = new HadoopConf(conf);
+        HadoopConf shared = HadoopConf.broadcast(spark.sparkContext(), conf);
         Chunks chunks = (index, size) -> read(spark, files.subList((int) Math.min(files.size(), index * size),
                 (int) Math.min(files.size(), (index + 1) * size)), toRow, shared);
         return new Source(read(spark, files, toRow, shared), files.size(), chunks, digest(files));
@@ -170,7 +170,7 @@ public final class DatasetSources {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         IdxFiles.Header header = IdxFiles.header(conf, imagesFile);
         String labels = IdxFiles.labelsFileFor(conf, imagesFile, header.count());
-        IdxFiles.SliceReader reader = new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames, new HadoopConf(conf));
+        IdxFiles.SliceReader reader = new IdxFiles.SliceReader(qualified(conf, imagesFile), labels, header, classNames, HadoopConf.broadcast(spark.sparkContext(), conf));
         long count = header.count();
         Chunks chunks = (index, size) -> range(spark, Math.min(count, index * size), Math.min(count, (index + 1) * size), reader);
         return new Source(range(spark, 0, count, reader), count, chunks, "");

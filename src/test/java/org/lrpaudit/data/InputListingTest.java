@@ -101,4 +101,37 @@ class InputListingTest extends SparkTest {
         assertEquals(expected.stream().filter(f -> !f.startsWith("bag/")).toList(), files);
         assertTrue(files.size() == 6);
     }
+    /**
+     * The session's Hadoop settings reach the executors' reads (they travel as one broadcast per input): a file system
+     * only the session knows, under a scheme of this test alone and not cached, so that a reader without the setting
+     * fails with "No FileSystem for scheme".
+     */
+    @Test
+    void theSessionsHadoopSettingsReachTheReaders() throws IOException {
+        Path plain = tmp.resolve("session-fs");
+        for (String f : expected) if (!f.startsWith("bag/")) Files.createDirectories(plain.resolve(f).getParent());
+        for (String f : expected) if (!f.startsWith("bag/")) Files.copy(in.resolve(f), plain.resolve(f));
+        Configuration session = spark.sparkContext().hadoopConfiguration();
+        session.set("fs.sessionfs.impl", SessionFileSystem.class.getName());
+        session.setBoolean("fs.sessionfs.impl.disable.cache", true);
+        try {
+            DatasetSources.Source source = DatasetSources.imageFolder(spark, "sessionfs://" + plain, classes);
+            List<Row> rows = source.rows().select(Columns.IMAGE_ID, Columns.READ_ERROR, Columns.CONTENT).collectAsList();
+            assertEquals(6, rows.size());
+            for (Row r : rows) {
+                assertEquals(null, r.get(1), r.getString(0));
+                assertTrue(((byte[]) r.get(2)).length > 0, r.getString(0));
+            }
+        } finally {
+            session.unset("fs.sessionfs.impl");
+            session.unset("fs.sessionfs.impl.disable.cache");
+        }
+    }
+
+    /** The local disk under a scheme only {@link #theSessionsHadoopSettingsReachTheReaders} registers. */
+    public static class SessionFileSystem extends SlowFileSystem {
+        @Override public java.net.URI getUri() { return java.net.URI.create("sessionfs:///"); }
+
+        @Override public String getScheme() { return "sessionfs"; }
+    }
 }
