@@ -59,6 +59,14 @@ class InputListingTest extends SparkTest {
         }
     }
 
+    /** The input's real tree (the class folders, no links) copied to a folder of {@code tmp}. */
+    static Path plainCopy(String name) throws IOException {
+        Path plain = tmp.resolve(name);
+        for (String f : expected) if (!f.startsWith("bag/")) Files.createDirectories(plain.resolve(f).getParent());
+        for (String f : expected) if (!f.startsWith("bag/")) Files.copy(in.resolve(f), plain.resolve(f));
+        return plain;
+    }
+
     static List<String> walked(String root) throws IOException {
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root);
         Configuration conf = new Configuration();
@@ -94,9 +102,7 @@ class InputListingTest extends SparkTest {
     /** Elsewhere the walk goes by path (no link handling), in sorted order too. */
     @Test
     void otherFileSystemsAreWalkedInSortedOrder() throws IOException {
-        Path plain = tmp.resolve("plain");
-        for (String f : expected) if (!f.startsWith("bag/")) Files.createDirectories(plain.resolve(f).getParent());
-        for (String f : expected) if (!f.startsWith("bag/")) Files.copy(in.resolve(f), plain.resolve(f));
+        Path plain = plainCopy("plain");
         List<String> files = walked("slowfs://" + plain);
         assertEquals(expected.stream().filter(f -> !f.startsWith("bag/")).toList(), files);
         assertTrue(files.size() == 6);
@@ -108,9 +114,7 @@ class InputListingTest extends SparkTest {
      */
     @Test
     void theSessionsHadoopSettingsReachTheReaders() throws IOException {
-        Path plain = tmp.resolve("session-fs");
-        for (String f : expected) if (!f.startsWith("bag/")) Files.createDirectories(plain.resolve(f).getParent());
-        for (String f : expected) if (!f.startsWith("bag/")) Files.copy(in.resolve(f), plain.resolve(f));
+        Path plain = plainCopy("session-fs");
         Configuration session = spark.sparkContext().hadoopConfiguration();
         session.set("fs.sessionfs.impl", SessionFileSystem.class.getName());
         session.setBoolean("fs.sessionfs.impl.disable.cache", true);
